@@ -87,7 +87,12 @@ export class EmulatorServer {
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch((error: unknown) => {
+        console.error(`[${this.options.name}] failed to serve a request`, error instanceof Error ? error.message : error);
+        res.destroy();
+      });
+    };
     const server = this.options.tls
       ? createHttpsServer({ cert: this.options.tls.certPem, key: this.options.tls.keyPem }, handler)
       : createHttpServer(handler);
@@ -137,7 +142,9 @@ export class EmulatorServer {
     switch (decision.kind) {
       case 'reset':
         logEntry(0);
-        req.socket.resetAndDestroy();
+        // A TLS socket cannot send a TCP RST through Node's API; destroying it drops the connection.
+        if ('encrypted' in req.socket) req.socket.destroy();
+        else req.socket.resetAndDestroy();
         return;
       case 'hang':
         logEntry(0);

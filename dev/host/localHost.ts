@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { HttpRequest, HttpResponse, InvocationContext, type Cookie, type HttpResponseInit } from '@azure/functions';
+import { BrokerError } from '../../shared/errors/brokerError';
+import { toProblemResponse } from '../../shared/http/problemResponse';
+import type { RegisteredFunction } from './functionsCore';
+import { compileRouteTemplate, type RouteTemplate } from './routeTemplate';
+
+// Serves registered HTTP functions the way the Functions host does: route prefix, route
+// templates, methods, real HttpRequest and InvocationContext objects. Bad requests get
+// problem+json; a throwing handler gets a bare 500 and never takes the host down.
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export type HostLogger = (level: string, message: string) => void;
+
+export interface LocalHostOptions {
+  functions: readonly RegisteredFunction[];
+  routePrefix?: string;
+  port?: number;
+  host?: string;
+  maxBodyBytes?: number;
+  log?: HostLogger;
+}
+
+export interface LocalHost {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface Route {
+  fn: RegisteredFunction;
+  template: RouteTemplate;
+  methods: string[];
+}
+
+function buildRoutes(functions: readonly RegisteredFunction[]): Route[] {
+  return functions.map((fn) => ({
+    fn,
+    template: compileRouteTemplate(fn.trigger.route ?? fn.name),
+    methods: (fn.trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
+  }));
+}
+
+function stripPrefix(pathname: string, routePrefix: string): string | undefined {
+  const prefix = routePrefix.replace(/^\/+|\/+$/g, '');
+  if (!prefix) return pathname;
+  const lower = pathname.toLowerCase();
+  const wanted = `/${prefix.toLowerCase()}`;
+  if (lower === wanted) return '/';
+  if (lower.startsWith(`${wanted}/`)) return pathname.slice(wanted.length);
+  return undefined;
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export function serializeCookie(cookie: Cookie): string {
+  const parts = [`${cookie.name}=${encodeURIComponent(cookie.value)}`];
+  if (cookie.domain) parts.push(`Domain=${cookie.domain}`);
+  if (cookie.path) parts.push(`Path=${cookie.path}`);
+  if (cookie.expires !== undefined) parts.push(`Expires=${new Date(cookie.expires).toUTCString()}`);
+  if (cookie.maxAge !== undefined) parts.push(`Max-Age=${cookie.maxAge}`);
+  if (cookie.secure) parts.push('Secure');
+  if (cookie.httpOnly) parts.push('HttpOnly');
+  if (cookie.sameSite) parts.push(`SameSite=${cookie.sameSite}`);
+  return parts.join('; ');
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const routes = buildRoutes(options.functions);
+  const routePrefix = options.routePrefix ?? 'api';
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const log: HostLogger = options.log ?? ((level, message) => console.log(`[${level}] ${message}`));
+  const sockets = new Set<Socket>();
+
+  const sendProblem = (res: ServerResponse, error: BrokerError, instance: string) => {
+    const problem = toProblemResponse(error, instance);
+    res.writeHead(problem.status, problem.headers);
+    res.end(problem.body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const hostHeader = req.headers.host ?? '127.0.0.1';
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${hostHeader}`);
+    } catch {
+      return sendProblem(res, new BrokerError('bad_request', 'The request URL is malformed.'), '/');
+    }
+    const path = stripPrefix(url.pathname, routePrefix);
+    const candidates = path === undefined ? [] : routes.map((route) => ({ route, params: route.template.match(path) })).filter((c) => c.params);
+    if (candidates.length === 0) {
+      return sendProblem(res, new BrokerError('route_not_found', `No function serves ${url.pathname}.`), url.pathname);
+    }
+    const chosen = candidates.find((c) => c.route.methods.includes(method));
+    if (!chosen) {
+      const allow = [...new Set(candidates.flatMap((c) => c.route.methods))].join(', ');
+      return sendProblem(res, new BrokerError('method_not_allowed', `${method} is not allowed on ${url.pathname}.`, { headers: { allow } }), url.pathname);
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        res.setHeader('connection', 'close');
+        return sendProblem(res, new BrokerError('payload_too_large', `The request body is larger than ${maxBodyBytes} bytes.`), url.pathname);
+      }
+      throw error;
+    }
+
+    const { fn } = chosen.route;
+    const invocationId = randomUUID();
+    const request = new HttpRequest({
+      method,
+      url: url.toString(),
+      headers: headersOf(req),
+      params: chosen.params as Record<string, string>,
+      ...(body.length > 0 ? { body: { bytes: body } } : {}),
+    });
+    const context = new InvocationContext({
+      functionName: fn.name,
+      invocationId,
+      logHandler: (level, ...args) => log(level, `${fn.name}: ${args.map(String).join(' ')}`),
+    });
+    let response: HttpResponse;
+    try {
+      const result = await fn.handler(request, context);
+      response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit);
+    } catch (error) {
+      // Like the Functions host: a bare 500, details only in the host log (name and message, no stack).
+      const summary = error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown';
+      log('error', `${fn.name} (${invocationId}) failed: ${summary}`);
+      res.writeHead(500, { 'content-length': '0' });
+      res.end();
+      return;
+    }
+    const payload = Buffer.from(await response.arrayBuffer());
+    const headers: Record<string, string | string[]> = {};
+    response.headers.forEach((value, name) => {
+      if (name !== 'set-cookie') headers[name] = value;
+    });
+    if (response.cookies.length > 0) headers['set-cookie'] = response.cookies.map(serializeCookie);
+    res.writeHead(response.status, headers);
+    res.end(method === 'HEAD' ? undefined : payload);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log('error', `host failed to serve a request: ${error instanceof Error ? error.message : 'unknown error'}`);
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-length': '0' });
+        res.end();
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,87 @@
+import { startLocalHost, type LocalHost } from '../../../dev/host/localHost';
+import '../../fixtures/sampleFunctions';
+import { recorded } from '../../helpers/functionsCore';
+
+describe('local host', () => {
+  let host: LocalHost;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    host = await startLocalHost({ functions: recorded.functions, routePrefix: 'api', maxBodyBytes: 1024, log: (level, message) => logs.push(`${level} ${message}`) });
+  });
+
+  afterAll(() => host.close());
+
+  it('passes route params, query, headers and body to a real HttpRequest', async () => {
+    const res = await fetch(`${host.url}/api/echo/42/widget?flag=1`, { method: 'POST', headers: { 'x-sample': 'hello' }, body: 'payload' });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ method: 'POST', params: { id: '42', name: 'widget' }, query: { flag: '1' }, header: 'hello', body: 'payload', functionName: 'echo' });
+    expect(body.invocationId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('honours the route prefix', async () => {
+    expect((await fetch(`${host.url}/echo/42`)).status).toBe(404);
+  });
+
+  it('answers unknown routes with 404 problem+json', async () => {
+    const res = await fetch(`${host.url}/api/nothing-here`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await res.json()).toMatchObject({ status: 404, code: 'route_not_found' });
+  });
+
+  it('answers a route constraint mismatch with 404', async () => {
+    expect((await fetch(`${host.url}/api/echo/abc`)).status).toBe(404);
+    expect((await fetch(`${host.url}/api/items/not-a-guid`)).status).toBe(404);
+    const ok = await fetch(`${host.url}/api/items/3F2504E0-4F89-11D3-9A0C-0305E82C3301`);
+    expect(await ok.json()).toEqual({ id: '3F2504E0-4F89-11D3-9A0C-0305E82C3301' });
+  });
+
+  it('answers a wrong method with 405 problem+json and an Allow header', async () => {
+    const res = await fetch(`${host.url}/api/echo/1`, { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, POST, PUT');
+    expect(await res.json()).toMatchObject({ code: 'method_not_allowed' });
+  });
+
+  it('refuses bodies over the limit with 413 problem+json', async () => {
+    const res = await fetch(`${host.url}/api/echo/1`, { method: 'POST', body: 'x'.repeat(4096) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it('serves catch-all routes', async () => {
+    expect(await (await fetch(`${host.url}/api/files/a/b.txt`)).json()).toEqual({ rest: 'a/b.txt' });
+  });
+
+  it('passes status, headers, cookies and body from an HttpResponse', async () => {
+    const res = await fetch(`${host.url}/api/cookies`);
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-custom')).toBe('yes');
+    expect(res.headers.getSetCookie()).toEqual(['session=a%20b; Path=/; Secure; HttpOnly; SameSite=Strict']);
+    expect(await res.text()).toBe('created');
+  });
+
+  it('turns a throwing handler into a bare 500 without the error text, and keeps serving', async () => {
+    const res = await fetch(`${host.url}/api/throws`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe('');
+    expect(logs.some((line) => line.includes('boom'))).toBe(true);
+    expect((await fetch(`${host.url}/api/echo/1`)).status).toBe(200);
+  });
+
+  it('survives a malformed HTTP request', async () => {
+    const { connect } = await import('node:net');
+    const { port } = new URL(host.url);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GARBAGE \x00\x01 nonsense\r\n\r\n'));
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', () => resolve(data));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect((await fetch(`${host.url}/api/echo/1`)).status).toBe(200);
+  });
+});
