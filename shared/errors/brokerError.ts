@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   upstream_unavailable: 503,
   upstream_timeout: 504,
   not_ready: 503,
+  config_invalid: 500,
   internal: 500,
 } as const;
 

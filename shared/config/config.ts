@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { BrokerError } from '../errors/brokerError';
+import { parseEmbedPolicy, type EmbedPolicy } from '../policy/embedPolicy';
+import { CLOUD_NAMES, CLOUDS, type CloudName } from './clouds';
+
+// Every setting of the broker, read and checked once at start-up. A bad configuration stops
+// the app with one message that lists every problem, never a stack trace on the first request.
+
+export const CREDENTIAL_KINDS = ['secret', 'certificate', 'managed-identity'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+export const AUTH_MODES = ['jwt', 'easyauth', 'none'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export const DEFAULT_MIN_LIFETIME_MINUTES = 30;
+/** Entra tokens live at least 60 minutes; above this a fresh one would be too short-lived to be worth having. */
+export const MAX_MIN_LIFETIME_MINUTES = 50;
+
+export interface BrokerConfig {
+  powerBi: {
+    tenantId: string;
+    clientId: string;
+    credential: CredentialKind;
+    cloud: CloudName;
+    authorityHost: string;
+    apiUrl: string;
+    scope: string;
+  };
+  keyVault: {
+    url: string | undefined;
+    clientSecretName: string;
+    certificateName: string | undefined;
+  };
+  auth:
+    | { mode: 'jwt'; issuer: string; audiences: string[] }
+    | { mode: 'easyauth' }
+    | { mode: 'none' };
+  policy: EmbedPolicy;
+  embed: { minLifetimeMinutes: number };
+  telemetry: { connectionString: string | undefined };
+  managedIdentityClientId: string | undefined;
+  /** True on an App Service / Functions instance (set by the platform). */
+  runningInAzure: boolean;
+}
+
+export class ConfigError extends BrokerError {
+  constructor(readonly problems: string[]) {
+    super('config_invalid', `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface LoadConfigOptions {
+  readFile?: (path: string) => string;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TENANT_DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
+const MULTI_TENANT_AUTHORITIES = new Set(['common', 'organizations', 'consumers']);
+const KEY_VAULT_NAME = /^[0-9a-zA-Z-]{1,127}$/;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Environment) {}
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  required(name: string, why = ''): string {
+    const value = this.optional(name);
+    if (value === undefined) this.problems.push(`${name} is required${why}`);
+    return value ?? '';
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+    if (!found) this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return found ?? fallback;
+  }
+
+  guid(name: string, value: string | undefined): void {
+    if (value !== undefined && value !== '' && !GUID.test(value)) this.problems.push(`${name} must be a GUID (got "${value}")`);
+  }
+
+  httpsUrl(name: string, value: string | undefined): string | undefined {
+    if (value === undefined || value === '') return value;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      this.problems.push(`${name} must be an absolute https URL (got "${value}")`);
+      return value;
+    }
+    if (url.protocol !== 'https:') this.problems.push(`${name} must use https (got "${value}")`);
+    return value.replace(/\/+$/, '');
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
+}
+
+function readPolicyText(reader: Reader, readFile: (path: string) => string): string | undefined {
+  const path = reader.optional('EMBED_POLICY_PATH');
+  const inline = reader.optional('EMBED_POLICY');
+  if (path && inline) {
+    reader.problems.push('set only one of EMBED_POLICY_PATH and EMBED_POLICY');
+    return undefined;
+  }
+  if (inline) return inline;
+  if (!path) {
+    reader.problems.push('EMBED_POLICY_PATH or EMBED_POLICY is required');
+    return undefined;
+  }
+  try {
+    return readFile(path);
+  } catch (error) {
+    reader.problems.push(`EMBED_POLICY_PATH "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+export function loadConfig(env: Environment, options: LoadConfigOptions = {}): BrokerConfig {
+  const r = new Reader(env);
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+
+  const tenantId = r.required('POWERBI_TENANT_ID');
+  if (tenantId && MULTI_TENANT_AUTHORITIES.has(tenantId.toLowerCase())) {
+    r.problems.push(`POWERBI_TENANT_ID must be a specific tenant, not "${tenantId}"`);
+  } else if (tenantId && !GUID.test(tenantId) && !TENANT_DOMAIN.test(tenantId)) {
+    r.problems.push(`POWERBI_TENANT_ID must be a tenant GUID or domain (got "${tenantId}")`);
+  }
+  const clientId = r.required('POWERBI_CLIENT_ID');
+  r.guid('POWERBI_CLIENT_ID', clientId);
+  const credential = r.oneOf('POWERBI_CREDENTIAL', CREDENTIAL_KINDS, 'secret');
+
+  const cloud = r.oneOf('POWERBI_CLOUD', CLOUD_NAMES, 'Public');
+  const preset = CLOUDS[cloud];
+  const authorityHost = r.httpsUrl('AZURE_AUTHORITY_HOST', r.optional('AZURE_AUTHORITY_HOST')) ?? preset.authorityHost;
+  const apiUrl = r.httpsUrl('POWERBI_API_URL', r.optional('POWERBI_API_URL')) ?? preset.powerBiApiUrl;
+  const scope = r.optional('POWERBI_SCOPE') ?? preset.powerBiScope;
+  if (!/\/\.default$/.test(scope)) r.problems.push(`POWERBI_SCOPE must end with /.default (got "${scope}")`);
+
+  const needsVault = credential !== 'managed-identity';
+  const vaultUrl = needsVault ? r.required('KEY_VAULT_URL', ` when POWERBI_CREDENTIAL is ${credential}`) : r.optional('KEY_VAULT_URL');
+  r.httpsUrl('KEY_VAULT_URL', vaultUrl);
+  const clientSecretName = r.optional('POWERBI_CLIENT_SECRET_NAME') ?? 'powerbi-client-secret';
+  if (!KEY_VAULT_NAME.test(clientSecretName)) r.problems.push(`POWERBI_CLIENT_SECRET_NAME is not a valid Key Vault name (got "${clientSecretName}")`);
+  const certificateName = credential === 'certificate' ? r.required('POWERBI_CERTIFICATE_NAME', ' when POWERBI_CREDENTIAL is certificate') : r.optional('POWERBI_CERTIFICATE_NAME');
+  if (certificateName && !KEY_VAULT_NAME.test(certificateName)) r.problems.push(`POWERBI_CERTIFICATE_NAME is not a valid Key Vault name (got "${certificateName}")`);
+
+  const runningInAzure = r.optional('WEBSITE_INSTANCE_ID') !== undefined;
+  const mode = r.oneOf('AUTH_MODE', AUTH_MODES, 'jwt');
+  let auth: BrokerConfig['auth'] = { mode: 'none' };
+  if (mode === 'jwt') {
+    const issuer = r.required('AUTH_ISSUER', ' when AUTH_MODE is jwt');
+    r.httpsUrl('AUTH_ISSUER', issuer);
+    const audiences = (r.required('AUTH_AUDIENCE', ' when AUTH_MODE is jwt') || '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+    auth = { mode, issuer, audiences };
+  } else if (mode === 'easyauth') {
+    auth = { mode };
+  } else if (runningInAzure) {
+    r.problems.push('AUTH_MODE=none is for local runs only and is refused on Azure');
+  }
+
+  const minLifetimeMinutes = r.integer('EMBED_MIN_LIFETIME_MINUTES', DEFAULT_MIN_LIFETIME_MINUTES, 1, MAX_MIN_LIFETIME_MINUTES);
+  const managedIdentityClientId = r.optional('AZURE_CLIENT_ID');
+  r.guid('AZURE_CLIENT_ID', managedIdentityClientId);
+
+  const policyText = readPolicyText(r, readFile);
+  let policy: EmbedPolicy | undefined;
+  if (policyText !== undefined) {
+    const parsed = parseEmbedPolicy(policyText);
+    if (parsed.ok) policy = parsed.policy;
+    else r.problems.push(...parsed.problems.map((p) => `embed policy: ${p}`));
+  }
+
+  if (r.problems.length > 0 || !policy) throw new ConfigError(r.problems);
+  return {
+    powerBi: { tenantId, clientId, credential, cloud, authorityHost, apiUrl, scope },
+    keyVault: { url: vaultUrl?.replace(/\/+$/, ''), clientSecretName, certificateName },
+    auth,
+    policy,
+    embed: { minLifetimeMinutes },
+    telemetry: { connectionString: r.optional('APPLICATIONINSIGHTS_CONNECTION_STRING') },
+    managedIdentityClientId,
+    runningInAzure,
+  };
+}

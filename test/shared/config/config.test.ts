@@ -1,0 +1,114 @@
+import { ConfigError, loadConfig, type Environment } from '../../../shared/config/config';
+import { samplePolicy } from '../policy/policyFixtures';
+
+const TENANT = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
+const CLIENT = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
+
+function baseEnv(extra: Environment = {}): Environment {
+  return {
+    POWERBI_TENANT_ID: TENANT,
+    POWERBI_CLIENT_ID: CLIENT,
+    KEY_VAULT_URL: 'https://kv-demo.vault.azure.net/',
+    AUTH_ISSUER: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+    AUTH_AUDIENCE: 'api://broker, 0b0b0b0b-0000-4000-8000-000000000000',
+    EMBED_POLICY: JSON.stringify(samplePolicy()),
+    ...extra,
+  };
+}
+
+function problemsOf(env: Environment, readFile?: (path: string) => string): string[] {
+  try {
+    loadConfig(env, readFile ? { readFile } : {});
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(baseEnv());
+    expect(config.powerBi).toEqual({
+      tenantId: TENANT,
+      clientId: CLIENT,
+      credential: 'secret',
+      cloud: 'Public',
+      authorityHost: 'https://login.microsoftonline.com',
+      apiUrl: 'https://api.powerbi.com',
+      scope: 'https://analysis.windows.net/powerbi/api/.default',
+    });
+    expect(config.keyVault).toEqual({ url: 'https://kv-demo.vault.azure.net', clientSecretName: 'powerbi-client-secret', certificateName: undefined });
+    expect(config.auth).toEqual({ mode: 'jwt', issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`, audiences: ['api://broker', '0b0b0b0b-0000-4000-8000-000000000000'] });
+    expect(config.embed.minLifetimeMinutes).toBe(30);
+    expect(config.telemetry.connectionString).toBeUndefined();
+    expect(config.policy).toEqual(samplePolicy());
+  });
+
+  it.each([
+    ['USGov', 'https://login.microsoftonline.com', 'https://api.powerbigov.us', 'https://analysis.usgovcloudapi.net/powerbi/api/.default'],
+    ['USGovHigh', 'https://login.microsoftonline.us', 'https://api.high.powerbigov.us', 'https://high.analysis.usgovcloudapi.net/powerbi/api/.default'],
+    ['USGovDoD', 'https://login.microsoftonline.us', 'https://api.mil.powerbigov.us', 'https://mil.analysis.usgovcloudapi.net/powerbi/api/.default'],
+    ['China', 'https://login.chinacloudapi.cn', 'https://api.powerbi.cn', 'https://analysis.chinacloudapi.cn/powerbi/api/.default'],
+  ])('presets the %s cloud', (cloud, authorityHost, apiUrl, scope) => {
+    expect(loadConfig(baseEnv({ POWERBI_CLOUD: cloud })).powerBi).toMatchObject({ cloud, authorityHost, apiUrl, scope });
+  });
+
+  it('lets each endpoint override the cloud preset', () => {
+    const config = loadConfig(baseEnv({ POWERBI_CLOUD: 'China', AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9000/', POWERBI_API_URL: 'https://127.0.0.1:9001', POWERBI_SCOPE: 'https://x/.default' }));
+    expect(config.powerBi).toMatchObject({ authorityHost: 'https://127.0.0.1:9000', apiUrl: 'https://127.0.0.1:9001', scope: 'https://x/.default' });
+  });
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf({
+      POWERBI_TENANT_ID: 'common',
+      POWERBI_CLIENT_ID: 'not-a-guid',
+      POWERBI_CREDENTIAL: 'password',
+      POWERBI_CLOUD: 'Mars',
+      POWERBI_API_URL: 'http://api.powerbi.com',
+      AUTH_MODE: 'jwt',
+      EMBED_MIN_LIFETIME_MINUTES: '90',
+      EMBED_POLICY: '{"version":2}',
+    });
+    const text = problems.join('\n');
+    for (const expected of [
+      'POWERBI_TENANT_ID must be a specific tenant',
+      'POWERBI_CLIENT_ID must be a GUID',
+      'POWERBI_CREDENTIAL must be one of secret, certificate, managed-identity',
+      'POWERBI_CLOUD must be one of',
+      'POWERBI_API_URL must use https',
+      'KEY_VAULT_URL is required',
+      'AUTH_ISSUER is required',
+      'AUTH_AUDIENCE is required',
+      'EMBED_MIN_LIFETIME_MINUTES must be a whole number from 1 to 50',
+      'embed policy:',
+    ]) {
+      expect(text).toContain(expected);
+    }
+  });
+
+  it('puts every problem in the error message', () => {
+    expect(() => loadConfig({})).toThrow(/Invalid configuration \(\d+ problems\):\n {2}- POWERBI_TENANT_ID is required/);
+  });
+
+  it('needs a certificate name for the certificate credential, and no vault for managed-identity', () => {
+    expect(problemsOf(baseEnv({ POWERBI_CREDENTIAL: 'certificate' }))).toEqual(['POWERBI_CERTIFICATE_NAME is required when POWERBI_CREDENTIAL is certificate']);
+    const config = loadConfig(baseEnv({ POWERBI_CREDENTIAL: 'managed-identity', KEY_VAULT_URL: undefined }));
+    expect(config.powerBi.credential).toBe('managed-identity');
+  });
+
+  it('refuses AUTH_MODE=none on Azure but allows it locally', () => {
+    expect(loadConfig(baseEnv({ AUTH_MODE: 'none' })).auth).toEqual({ mode: 'none' });
+    expect(problemsOf(baseEnv({ AUTH_MODE: 'none', WEBSITE_INSTANCE_ID: 'abc' }))).toEqual(['AUTH_MODE=none is for local runs only and is refused on Azure']);
+  });
+
+  it('reads the policy from a file, and says when it cannot', () => {
+    const env = baseEnv({ EMBED_POLICY: undefined, EMBED_POLICY_PATH: '/policy.json' });
+    expect(loadConfig(env, { readFile: () => JSON.stringify(samplePolicy()) }).policy.rules).toHaveLength(2);
+    const missing = problemsOf(env, () => {
+      throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+    });
+    expect(missing).toEqual(['EMBED_POLICY_PATH "/policy.json" cannot be read (ENOENT)']);
+    expect(problemsOf(baseEnv({ EMBED_POLICY_PATH: '/p.json' }))).toEqual(['set only one of EMBED_POLICY_PATH and EMBED_POLICY']);
+  });
+});
