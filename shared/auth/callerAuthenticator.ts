@@ -1,0 +1,39 @@
+import type { BrokerConfig } from '../config/config';
+import type { Claims } from '../policy/claims';
+import { extractBearerToken } from './bearerToken';
+import { claimsFromClientPrincipal } from './easyAuthPrincipal';
+import { JwtAuthenticator } from './jwtAuthenticator';
+import type { FetchLike } from './openIdDiscovery';
+
+// Who is calling, per AUTH_MODE. Only the configured mode's evidence counts: in jwt mode an
+// `x-ms-client-principal` header is ignored, in easyauth mode a bearer token is not read.
+
+export interface CallerEvidence {
+  authorization?: string | null | undefined;
+  clientPrincipal?: string | null | undefined;
+}
+
+export interface Caller {
+  claims: Claims;
+  mode: BrokerConfig['auth']['mode'];
+}
+
+export interface CallerAuthenticator {
+  authenticate(evidence: CallerEvidence): Promise<Caller>;
+}
+
+/** The identity AUTH_MODE=none gives every caller (local runs only; refused on Azure). */
+export const LOCAL_DEVELOPER_CLAIMS: Claims = Object.freeze({ oid: 'local-developer', sub: 'local-developer', preferred_username: 'developer@localhost', name: 'Local developer' });
+
+export function createCallerAuthenticator(auth: BrokerConfig['auth'], deps: { fetch?: FetchLike; now?: () => number } = {}): CallerAuthenticator {
+  switch (auth.mode) {
+    case 'jwt': {
+      const jwt = new JwtAuthenticator({ issuer: auth.issuer, audiences: auth.audiences, ...deps });
+      return { authenticate: async (evidence) => ({ claims: await jwt.verify(extractBearerToken(evidence.authorization)), mode: 'jwt' }) };
+    }
+    case 'easyauth':
+      return { authenticate: async (evidence) => ({ claims: claimsFromClientPrincipal(evidence.clientPrincipal), mode: 'easyauth' }) };
+    case 'none':
+      return { authenticate: async () => ({ claims: LOCAL_DEVELOPER_CLAIMS, mode: 'none' }) };
+  }
+}

@@ -1,0 +1,56 @@
+import { BrokerError } from '../errors/brokerError';
+import { SingleFlight } from '../cache/singleFlight';
+
+// The issuer's OpenID discovery document: fetched once (shared by concurrent callers),
+// checked against the configured issuer, and kept; a failed fetch is retried on a later call.
+
+export interface DiscoveryDocument {
+  issuer: string;
+  jwks_uri: string;
+}
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export function discoveryUrl(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+}
+
+export class OpenIdDiscovery {
+  private document: DiscoveryDocument | undefined;
+  private readonly flight = new SingleFlight<DiscoveryDocument>();
+
+  constructor(
+    private readonly issuer: string,
+    private readonly fetchFn: FetchLike = fetch,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  async get(): Promise<DiscoveryDocument> {
+    if (this.document) return this.document;
+    return this.flight.run('discovery', async () => {
+      this.document = await this.load();
+      return this.document;
+    });
+  }
+
+  private async load(): Promise<DiscoveryDocument> {
+    const url = discoveryUrl(this.issuer);
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } });
+    } catch (error) {
+      throw new BrokerError('upstream_unavailable', 'The token issuer cannot be reached to validate the caller.', { cause: error, extensions: { upstream: 'issuer' } });
+    }
+    if (!response.ok) {
+      throw new BrokerError('upstream_unavailable', `The token issuer's discovery document answered ${response.status}.`, { extensions: { upstream: 'issuer' } });
+    }
+    const body = (await response.json().catch(() => undefined)) as Partial<DiscoveryDocument> | undefined;
+    if (!body || typeof body.jwks_uri !== 'string' || typeof body.issuer !== 'string') {
+      throw new BrokerError('upstream_invalid_response', "The token issuer's discovery document has no issuer or jwks_uri.", { extensions: { upstream: 'issuer' } });
+    }
+    if (body.issuer !== this.issuer) {
+      throw new BrokerError('upstream_invalid_response', `The discovery document names issuer "${body.issuer}", not the configured one.`, { extensions: { upstream: 'issuer' } });
+    }
+    return { issuer: body.issuer, jwks_uri: body.jwks_uri };
+  }
+}

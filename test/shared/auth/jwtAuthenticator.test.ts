@@ -1,0 +1,148 @@
+import { createHmac } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { BrokerError } from '../../../shared/errors/brokerError';
+import { JwtAuthenticator } from '../../../shared/auth/jwtAuthenticator';
+
+const ISSUER = 'https://issuer.test/v2.0';
+const AUDIENCE = 'api://broker';
+const NOW = 1_800_000_000;
+
+interface FakeIssuer {
+  fetch: (input: string) => Promise<Response>;
+  calls: string[];
+  key: CryptoKey;
+  publicJwk: JWK;
+}
+
+async function fakeIssuer(): Promise<FakeIssuer> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
+  const calls: string[] = [];
+  const fetch = async (input: string) => {
+    calls.push(input);
+    if (input === `${ISSUER}/.well-known/openid-configuration`) return Response.json({ issuer: ISSUER, jwks_uri: 'https://issuer.test/keys' });
+    if (input === 'https://issuer.test/keys') return Response.json({ keys: [publicJwk] });
+    return new Response('not found', { status: 404 });
+  };
+  return { fetch, calls, key: privateKey, publicJwk };
+}
+
+function sign(key: CryptoKey, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}) {
+  const payload = { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', iat: NOW - 60, nbf: NOW - 60, exp: NOW + 3600, ...claims };
+  return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'key-1', ...header }).sign(key);
+}
+
+function b64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+async function failure(promise: Promise<unknown>): Promise<BrokerError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof BrokerError) return error;
+    throw error;
+  }
+  throw new Error('expected the token to be refused');
+}
+
+describe('JwtAuthenticator', () => {
+  let issuer: FakeIssuer;
+  let auth: JwtAuthenticator;
+
+  beforeEach(async () => {
+    issuer = await fakeIssuer();
+    auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE, 'other-aud'], fetch: issuer.fetch, now: () => NOW });
+  });
+
+  it('accepts a valid token and returns its claims', async () => {
+    const claims = await auth.verify(await sign(issuer.key, { roles: ['Sales.EU'] }));
+    expect(claims).toMatchObject({ sub: 'user-1', roles: ['Sales.EU'], aud: AUDIENCE });
+  });
+
+  it('accepts any configured audience', async () => {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setIssuer(ISSUER).setAudience('other-aud').setExpirationTime(NOW + 60).sign(issuer.key);
+    await expect(auth.verify(token)).resolves.toMatchObject({ aud: 'other-aud' });
+  });
+
+  const forgeries: [string, () => Promise<string>][] = [
+    ['alg none', async () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ iss: ISSUER, aud: AUDIENCE, sub: 'x', exp: NOW + 60 })}.`],
+    [
+      'HS256 signed with the public key',
+      async () => {
+        const head = `${b64url({ alg: 'HS256', kid: 'key-1' })}.${b64url({ iss: ISSUER, aud: AUDIENCE, sub: 'x', exp: NOW + 60 })}`;
+        const signature = createHmac('sha256', JSON.stringify(issuer.publicJwk)).update(head).digest('base64url');
+        return `${head}.${signature}`;
+      },
+    ],
+    ['unknown kid', async () => sign(issuer.key, {}, { kid: 'key-unknown' })],
+    ['wrong issuer', async () => new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setIssuer('https://evil.test').setAudience(AUDIENCE).setExpirationTime(NOW + 60).sign(issuer.key)],
+    ['wrong audience', async () => new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setIssuer(ISSUER).setAudience('api://someone-else').setExpirationTime(NOW + 60).sign(issuer.key)],
+    ['expired beyond the skew', async () => sign(issuer.key, { exp: NOW - 121 })],
+    ['not yet valid beyond the skew', async () => sign(issuer.key, { nbf: NOW + 121 })],
+    ['no expiry', async () => new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setIssuer(ISSUER).setAudience(AUDIENCE).sign(issuer.key)],
+    [
+      'tampered payload',
+      async () => {
+        const [head, , sig] = (await sign(issuer.key, { roles: ['Sales.EU'] })).split('.');
+        return `${head}.${b64url({ iss: ISSUER, aud: AUDIENCE, sub: 'user-1', roles: ['Admin'], exp: NOW + 60 })}.${sig}`;
+      },
+    ],
+    ['signed by another key with the same kid', async () => sign((await generateKeyPair('RS256')).privateKey)],
+    ['garbage', async () => 'not.a.jwt'],
+  ];
+
+  it.each(forgeries)('refuses %s with 401 invalid_token', async (_name, forge) => {
+    const error = await failure(auth.verify(await forge()));
+    expect(error.status).toBe(401);
+    expect(error.code).toBe('unauthenticated');
+    expect(error.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
+  });
+
+  it('accepts a token within the clock skew', async () => {
+    await expect(auth.verify(await sign(issuer.key, { exp: NOW - 60 }))).resolves.toBeDefined();
+  });
+
+  it('refuses a symmetric algorithm outright', async () => {
+    const token = `${b64url({ alg: 'HS256', kid: 'key-1' })}.${b64url({ iss: ISSUER, aud: AUDIENCE, exp: NOW + 60 })}.abc`;
+    expect((await failure(auth.verify(token))).status).toBe(401);
+  });
+
+  it('fetches discovery and JWKS once for many concurrent requests', async () => {
+    const token = await sign(issuer.key);
+    await Promise.all(Array.from({ length: 20 }, () => auth.verify(token)));
+    expect(issuer.calls.filter((c) => c.endsWith('openid-configuration'))).toHaveLength(1);
+    expect(issuer.calls.filter((c) => c.endsWith('/keys'))).toHaveLength(1);
+  });
+
+  it('makes at most one JWKS fetch per cooldown for a flood of unknown kids', async () => {
+    await auth.verify(await sign(issuer.key));
+    const before = issuer.calls.length;
+    const forged = await Promise.all(Array.from({ length: 50 }, (_, i) => sign(issuer.key, {}, { kid: `unknown-${i}` })));
+    for (const token of forged) await failure(auth.verify(token));
+    expect(issuer.calls.length - before).toBeLessThanOrEqual(1);
+  });
+
+  it('answers 503 when the issuer cannot be reached, and recovers', async () => {
+    let up = false;
+    const flaky = new JwtAuthenticator({
+      issuer: ISSUER,
+      audiences: [AUDIENCE],
+      now: () => NOW,
+      fetch: async (input) => {
+        if (!up) throw new TypeError('fetch failed');
+        return issuer.fetch(input);
+      },
+    });
+    const token = await sign(issuer.key);
+    const error = await failure(flaky.verify(token));
+    expect(error).toMatchObject({ status: 503, code: 'upstream_unavailable' });
+    up = true;
+    await expect(flaky.verify(token)).resolves.toBeDefined();
+  });
+
+  it('refuses a discovery document that names another issuer', async () => {
+    const lying = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: async () => Response.json({ issuer: 'https://evil.test', jwks_uri: 'https://evil.test/keys' }) });
+    expect(await failure(lying.verify('x.y.z'))).toMatchObject({ status: 502, code: 'upstream_invalid_response' });
+  });
+});
