@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { EmulatorHttpError, EmulatorServer, type EmulatorRequest } from './core/emulatorServer';
+import type { FaultSpec } from './core/faults';
+import type { RequestLog } from './core/requestLog';
+import { resolveActor, type Actor } from './powerBi/access';
+import { authenticate, POWER_BI_AUDIENCE, type VerifyAccessToken } from './powerBi/auth';
+import type { PowerBiContext } from './powerBi/context';
+import { EmbedTokenCodec, InvalidEmbedTokenError, type DecodedEmbedToken } from './powerBi/embedTokenCodec';
+import { EmbedTokenIssuer, type IssuedEmbedToken } from './powerBi/embedTokenIssuer';
+import { EmbedUrls } from './powerBi/embedUrls';
+import { addGenerateTokenRoutes } from './powerBi/generateTokenRoutes';
+import { addItemRoutes } from './powerBi/itemRoutes';
+import { DEFAULT_EMBED_TOKEN_MINUTES } from './powerBi/lifetime';
+import {
+  ModelError,
+  PowerBiModel,
+  type Dashboard,
+  type DashboardInput,
+  type Dataset,
+  type DatasetInput,
+  type Profile,
+  type ProfileInput,
+  type Report,
+  type ReportInput,
+  type Tile,
+  type TileInput,
+  type Workspace,
+  type WorkspaceInput,
+} from './powerBi/model';
+import { modelFromJson, modelToJson, type PowerBiModelJson } from './powerBi/modelJson';
+import { addProfileRoutes } from './powerBi/profileRoutes';
+import { TrialEmbedTokenQuota } from './powerBi/trialQuota';
+
+// A local Power BI REST API (the part an "app owns data" embedding backend calls): item
+// metadata, GenerateToken V1/V2 with the service's rules, and profiles, over HTTPS with a
+// `RequestId` on every answer. Embed tokens are sealed so only the emulator can read them.
+
+export type { DecodedEmbedToken, IssuedEmbedToken, PowerBiModelJson, VerifyAccessToken };
+export type { AccessTokenClaims, VerifiedAccessToken } from './powerBi/auth';
+export type { DashboardInput, DatasetInput, ProfileInput, ReportInput, TileInput, WorkspaceInput } from './powerBi/model';
+export { InvalidEmbedTokenError, ModelError, POWER_BI_AUDIENCE };
+
+export interface PowerBiEmulatorOptions {
+  /** Server certificate: the emulator speaks HTTPS only, like the service. */
+  tls: { certPem: string; keyPem: string };
+  /** Verifies a bearer token (the Entra emulator provides one); throw with `code: 'expired'` for an expired token. */
+  verifyAccessToken: VerifyAccessToken;
+  /** Accepted `aud` values. Default `https://analysis.windows.net/powerbi/api`. */
+  audience?: string | readonly string[];
+  /** Host of the embed and web URLs in item answers. Default: this emulator's own base URL. */
+  embedHost?: string;
+  /** Default embed-token lifetime in minutes. Default 60. */
+  defaultLifetimeMinutes?: number;
+  /** Secret that seals embed tokens; random per instance by default. */
+  embedTokenSecret?: string | Buffer;
+  /** Embed tokens allowed for workspaces without a capacity before GenerateToken answers 403. Unlimited when unset. */
+  trialEmbedTokenQuota?: number;
+  /** Clock in epoch milliseconds, for tests that freeze time. */
+  now?: () => number;
+  /** A model to start with (the shape `POST /_emulator/model` takes). */
+  model?: PowerBiModelJson;
+}
+
+export class PowerBiEmulator implements PowerBiContext {
+  readonly server: EmulatorServer;
+  readonly urls: EmbedUrls;
+  readonly issuer: EmbedTokenIssuer;
+  private currentModel: PowerBiModel;
+  private readonly audiences: readonly string[];
+  private readonly now: () => number;
+
+  constructor(private readonly options: PowerBiEmulatorOptions) {
+    this.now = options.now ?? Date.now;
+    this.audiences = typeof options.audience === 'string' ? [options.audience] : (options.audience ?? [POWER_BI_AUDIENCE]);
+    this.currentModel = options.model ? modelFromJson(options.model) : new PowerBiModel();
+    this.issuer = new EmbedTokenIssuer({
+      codec: new EmbedTokenCodec(options.embedTokenSecret ?? randomBytes(32)),
+      quota: new TrialEmbedTokenQuota(options.trialEmbedTokenQuota),
+      now: this.now,
+      defaultLifetimeMinutes: options.defaultLifetimeMinutes ?? DEFAULT_EMBED_TOKEN_MINUTES,
+    });
+    this.server = new EmulatorServer({
+      name: 'powerbi',
+      tls: options.tls,
+      requestIdHeader: 'RequestId',
+      notFound: (req) => ({ status: 404, body: { error: { code: 'NotFound', message: `No HTTP resource was found that matches the request URI '${req.path}'.` } } }),
+    });
+    this.urls = new EmbedUrls(
+      () => this.options.embedHost ?? this.server.url,
+      () => this.server.url,
+    );
+    addItemRoutes(this.server, this);
+    addGenerateTokenRoutes(this.server, this);
+    addProfileRoutes(this.server, this);
+    this.addAdminRoutes();
+  }
+
+  get model(): PowerBiModel {
+    return this.currentModel;
+  }
+
+  /** Base URL, e.g. `https://127.0.0.1:52011` (use as POWERBI_API_URL). */
+  get url(): string {
+    return this.server.url;
+  }
+
+  get log(): RequestLog {
+    return this.server.log;
+  }
+
+  listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    return this.server.listen(port, host);
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  inject(spec: FaultSpec): void {
+    this.server.inject(spec);
+  }
+
+  addWorkspace(input: WorkspaceInput): Workspace {
+    return this.model.addWorkspace(input);
+  }
+
+  addWorkspaceMember(workspaceId: string, principalId: string): void {
+    this.model.addWorkspaceMember(workspaceId, principalId);
+  }
+
+  addDataset(workspaceId: string, input: DatasetInput): Dataset {
+    return this.model.addDataset(workspaceId, input);
+  }
+
+  addReport(workspaceId: string, input: ReportInput): Report {
+    return this.model.addReport(workspaceId, input);
+  }
+
+  addDashboard(workspaceId: string, input: DashboardInput): Dashboard {
+    return this.model.addDashboard(workspaceId, input);
+  }
+
+  addTile(dashboardId: string, input: TileInput): Tile {
+    return this.model.addTile(dashboardId, input);
+  }
+
+  addProfile(input: ProfileInput): Profile {
+    return this.model.addProfile(input);
+  }
+
+  /** Replaces the whole model; throws ModelError and keeps the old model when the JSON is inconsistent. */
+  loadModel(json: unknown): void {
+    this.currentModel = modelFromJson(json);
+  }
+
+  exportModel(): PowerBiModelJson {
+    return modelToJson(this.model);
+  }
+
+  /** Empty model, no issued tokens, trial quota refilled, request log and faults cleared. */
+  reset(): void {
+    this.currentModel = new PowerBiModel();
+    this.issuer.reset();
+    this.server.log.clear();
+    this.server.faults.clear();
+  }
+
+  /** What a token issued by this emulator grants; throws InvalidEmbedTokenError for a foreign or altered token. */
+  decodeEmbedToken(token: string): DecodedEmbedToken {
+    return this.issuer.decode(token);
+  }
+
+  issuedTokens(): IssuedEmbedToken[] {
+    return this.issuer.list();
+  }
+
+  async actor(req: EmulatorRequest): Promise<Actor> {
+    const caller = await authenticate(req, this.options.verifyAccessToken, this.audiences, this.now());
+    return resolveActor(req, caller, this.model);
+  }
+
+  odataContext(fragment: string): string {
+    return `${this.server.url}/v1.0/myorg/${fragment}`;
+  }
+
+  private addAdminRoutes(): void {
+    this.server.route('GET', '/_emulator/model', () => ({ status: 200, body: this.exportModel() }));
+    this.server.route('POST', '/_emulator/model', (req) => {
+      try {
+        this.loadModel(req.json());
+      } catch (error) {
+        if (error instanceof ModelError) throw new EmulatorHttpError(400, { error: { code: 'BadModel', message: error.message } });
+        throw error;
+      }
+      const model = this.exportModel();
+      return { status: 201, body: { workspaces: model.workspaces?.length ?? 0, profiles: model.profiles?.length ?? 0 } };
+    });
+    this.server.route('DELETE', '/_emulator/model', () => {
+      this.currentModel = new PowerBiModel();
+      return { status: 204 };
+    });
+    this.server.route('POST', '/_emulator/reset', () => {
+      this.reset();
+      return { status: 204 };
+    });
+    this.server.route('GET', '/_emulator/embed-tokens', () => ({
+      status: 200,
+      body: this.issuedTokens().map(({ token: _token, ...claims }) => claims),
+    }));
+    this.server.route('POST', '/_emulator/embed-tokens/decode', (req) => {
+      const body = req.json();
+      const token = body && typeof body === 'object' ? (body as { token?: unknown }).token : undefined;
+      try {
+        if (typeof token !== 'string') throw new InvalidEmbedTokenError('token must be a string');
+        const claims = this.decodeEmbedToken(token);
+        return { status: 200, body: { ...claims, expired: Date.parse(claims.expiration) <= this.now() } };
+      } catch (error) {
+        if (error instanceof InvalidEmbedTokenError) throw new EmulatorHttpError(400, { error: { code: error.code, message: error.message } });
+        throw error;
+      }
+    });
+  }
+}

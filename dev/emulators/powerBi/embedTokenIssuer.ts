@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor } from './access';
+import { EmbedTokenCodec, type DecodedEmbedToken } from './embedTokenCodec';
+import type { GrantedScope, TokenScope } from './generateTokenRules';
+import { embedTokenExpiration, serviceTime } from './lifetime';
+import type { TrialEmbedTokenQuota } from './trialQuota';
+
+// Turns a checked scope into a sealed embed token, and remembers what it issued so tests
+// and a local embed page can see exactly what each token grants.
+
+export interface EmbedTokenAnswer {
+  token: string;
+  tokenId: string;
+  expiration: string;
+}
+
+export interface IssuedEmbedToken extends DecodedEmbedToken {
+  token: string;
+}
+
+export interface EmbedTokenIssuerOptions {
+  codec: EmbedTokenCodec;
+  quota: TrialEmbedTokenQuota;
+  now: () => number;
+  defaultLifetimeMinutes: number;
+}
+
+export class EmbedTokenIssuer {
+  private issued: IssuedEmbedToken[] = [];
+
+  constructor(private readonly options: EmbedTokenIssuerOptions) {}
+
+  issue(actor: Actor, scope: TokenScope, granted: GrantedScope): EmbedTokenAnswer {
+    this.options.quota.consume(granted.workspaces);
+    const nowMs = this.options.now();
+    const expiration = embedTokenExpiration({
+      nowMs,
+      accessTokenExp: actor.caller.exp,
+      defaultMinutes: this.options.defaultLifetimeMinutes,
+      ...(scope.lifetimeInMinutes !== undefined ? { lifetimeInMinutes: scope.lifetimeInMinutes } : {}),
+    });
+    const { caller } = actor;
+    const claims: DecodedEmbedToken = {
+      tokenId: randomUUID(),
+      version: scope.version,
+      issuedAt: serviceTime(new Date(nowMs)),
+      expiration: serviceTime(expiration),
+      principal: {
+        type: caller.isServicePrincipal ? 'ServicePrincipal' : 'User',
+        ...(caller.oid ? { oid: caller.oid } : {}),
+        ...(caller.appid ? { appid: caller.appid } : {}),
+        ...(caller.tid ? { tid: caller.tid } : {}),
+      },
+      ...(actor.profileId ? { profileId: actor.profileId } : {}),
+      reports: granted.reports,
+      datasets: granted.datasets,
+      dashboards: granted.dashboards,
+      tiles: granted.tiles,
+      targetWorkspaces: granted.targetWorkspaces,
+      identities: scope.identities,
+      ...(scope.accessLevel ? { accessLevel: scope.accessLevel } : {}),
+      ...(scope.allowSaveAs !== undefined ? { allowSaveAs: scope.allowSaveAs } : {}),
+    };
+    const token = this.options.codec.encode(claims);
+    this.issued.push({ ...claims, token });
+    return { token, tokenId: claims.tokenId, expiration: claims.expiration };
+  }
+
+  decode(token: string): DecodedEmbedToken {
+    return this.options.codec.decode(token);
+  }
+
+  list(): IssuedEmbedToken[] {
+    return [...this.issued];
+  }
+
+  reset(): void {
+    this.issued = [];
+    this.options.quota.reset();
+  }
+}
