@@ -15,7 +15,7 @@ describe('local host', () => {
   it('passes route params, query, headers and body to a real HttpRequest', async () => {
     const res = await fetch(`${host.url}/api/echo/42/widget?flag=1`, { method: 'POST', headers: { 'x-sample': 'hello' }, body: 'payload' });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ method: 'POST', params: { id: '42', name: 'widget' }, query: { flag: '1' }, header: 'hello', body: 'payload', functionName: 'echo' });
     expect(body.invocationId).toMatch(/^[0-9a-f-]{36}$/);
   });
