@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   route_not_found: 404,
   method_not_allowed: 405,
   upstream_refused: 502,
+  upstream_error: 502,
   upstream_invalid_response: 502,
   upstream_unavailable: 503,
   upstream_timeout: 504,

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { LocalCa } from '../tls/localCa';
+import {
+  DEMO_API_AUDIENCE,
+  DEMO_MANAGED_IDENTITY,
+  DEMO_POLICY_FILE,
+  DEMO_SECRET_NAME,
+  DEMO_SERVICE_PRINCIPAL,
+  DEMO_TENANT_ID,
+  DEMO_USERS,
+  demoPowerBiModel,
+} from './demoWorld';
+import { EntraEmulator } from './entra';
+import { KeyVaultEmulator } from './keyVault';
+import { ManagedIdentityEmulator } from './managedIdentity';
+import { POWER_BI_AUDIENCE, PowerBiEmulator } from './powerBi';
+import { UserIssuerEmulator } from './userIssuer';
+
+// Starts every local Azure emulator seeded with the demo world and answers the app settings
+// that point the broker's real SDK clients at them.
+
+export interface LocalAzure {
+  entra: EntraEmulator;
+  users: UserIssuerEmulator;
+  managedIdentity: ManagedIdentityEmulator;
+  keyVault: KeyVaultEmulator;
+  powerBi: PowerBiEmulator;
+  /** The current client secret of the demo service principal (also in Key Vault). */
+  clientSecret: string;
+  settings: Record<string, string>;
+  /** A signed access token for a demo user, for the broker's API. */
+  userToken(name: string, lifetimeSeconds?: number): Promise<string>;
+  /** Rotates the service principal's secret in Entra and Key Vault, as an operator would. */
+  rotateClientSecret(options?: { updateKeyVault?: boolean }): string;
+  close(): Promise<void>;
+}
+
+export function findRepoRoot(start: string = __dirname): string {
+  let dir = resolve(start);
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${start}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+function newSecret(): string {
+  return `demo~${randomBytes(24).toString('base64url')}`;
+}
+
+export async function startLocalAzure(ca: LocalCa): Promise<LocalAzure> {
+  const tls = await ca.issueServerCertificate();
+  const entra = await EntraEmulator.start({ tls, tenants: [DEMO_TENANT_ID] });
+  const started: { close(): Promise<void> }[] = [entra];
+  try {
+    const users = await UserIssuerEmulator.start({ tls, tenantId: DEMO_TENANT_ID, defaultAudience: DEMO_API_AUDIENCE });
+    started.push(users);
+    for (const user of DEMO_USERS) users.addUser({ name: user.name, claims: { ...user.claims, tid: DEMO_TENANT_ID } });
+
+    const managedIdentity = await ManagedIdentityEmulator.start({ entra, tenantId: DEMO_TENANT_ID, systemAssigned: DEMO_MANAGED_IDENTITY });
+    started.push(managedIdentity);
+
+    let clientSecret = newSecret();
+    entra.registerApp({
+      tenantId: DEMO_TENANT_ID,
+      clientId: DEMO_SERVICE_PRINCIPAL.clientId,
+      objectId: DEMO_SERVICE_PRINCIPAL.objectId,
+      displayName: 'powerbi-embed-broker (demo)',
+      secrets: [clientSecret],
+      // Lets POWERBI_CREDENTIAL=managed-identity work too: the function's identity as a federated credential.
+      federatedCredentials: [{ issuer: `${entra.url}/${DEMO_TENANT_ID}/v2.0`, subject: DEMO_MANAGED_IDENTITY.objectId }],
+    });
+
+    const keyVault = await KeyVaultEmulator.start({ tls, entra, tenantId: DEMO_TENANT_ID });
+    started.push(keyVault);
+    keyVault.grantSecretsReader(DEMO_MANAGED_IDENTITY.objectId);
+    keyVault.setSecret(DEMO_SECRET_NAME, clientSecret);
+
+    const powerBi = new PowerBiEmulator({
+      tls,
+      verifyAccessToken: (token) => entra.verifyAccessToken(token, { audience: POWER_BI_AUDIENCE }),
+      model: demoPowerBiModel(),
+    });
+    await powerBi.listen();
+    started.push(powerBi);
+
+    const settings: Record<string, string> = {
+      POWERBI_TENANT_ID: DEMO_TENANT_ID,
+      POWERBI_CLIENT_ID: DEMO_SERVICE_PRINCIPAL.clientId,
+      POWERBI_CREDENTIAL: 'secret',
+      KEY_VAULT_URL: keyVault.url,
+      POWERBI_CLIENT_SECRET_NAME: DEMO_SECRET_NAME,
+      AZURE_AUTHORITY_HOST: entra.url,
+      POWERBI_API_URL: powerBi.url,
+      AUTH_MODE: 'jwt',
+      AUTH_ISSUER: users.issuer,
+      AUTH_AUDIENCE: DEMO_API_AUDIENCE,
+      EMBED_POLICY_PATH: join(findRepoRoot(), DEMO_POLICY_FILE),
+      IDENTITY_ENDPOINT: managedIdentity.endpoint,
+      IDENTITY_HEADER: managedIdentity.header,
+    };
+
+    return {
+      entra,
+      users,
+      managedIdentity,
+      keyVault,
+      powerBi,
+      get clientSecret() {
+        return clientSecret;
+      },
+      settings,
+      userToken: (name, lifetimeSeconds = 3600) => users.issueToken(name, { audience: DEMO_API_AUDIENCE, lifetimeSeconds }),
+      rotateClientSecret(options = {}) {
+        clientSecret = newSecret();
+        entra.setAppSecrets(DEMO_SERVICE_PRINCIPAL.clientId, [clientSecret]);
+        if (options.updateKeyVault !== false) keyVault.setSecret(DEMO_SECRET_NAME, clientSecret);
+        return clientSecret;
+      },
+      close: () => closeAll(started),
+    };
+  } catch (error) {
+    await closeAll(started);
+    throw error;
+  }
+}
+
+async function closeAll(servers: { close(): Promise<void> }[]): Promise<void> {
+  await Promise.allSettled(servers.reverse().map((s) => s.close()));
+}

@@ -1,0 +1,16 @@
+import type { Broker } from '../../shared/app/broker';
+import { json, withProblemDetails, type Handler } from './respond';
+
+// GET /api/embed/reports/{key}: who is calling, then the embed config for that caller. The
+// query string, body and any identity headers the client sends are never read.
+export function createEmbedReportHandler(broker: () => Broker): Handler {
+  return withProblemDetails(async (request, context) => {
+    const caller = await broker().authenticate({
+      authorization: request.headers.get('authorization'),
+      clientPrincipal: request.headers.get('x-ms-client-principal'),
+    });
+    const outcome = await broker().embedReport(caller.claims, request.params.key ?? '');
+    context.info(`embed report=${outcome.config.id} rule=${outcome.rule} rls=${outcome.identityApplied} tokenId=${outcome.config.tokenId}`);
+    return json(200, outcome.config);
+  });
+}

@@ -1,0 +1,33 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { BrokerError } from '../../shared/errors/brokerError';
+import { toProblemResponse } from '../../shared/http/problemResponse';
+import { describeError } from '../../shared/telemetry/redact';
+
+// Runs a handler and turns any failure into problem+json. Expected errors are logged with their
+// code and upstream RequestId; anything else is logged (redacted) and answered as a bare 500 problem.
+
+export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+export function withProblemDetails(handler: Handler): Handler {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      const instance = new URL(request.url).pathname;
+      if (error instanceof BrokerError) {
+        const upstream = error.extensions.upstreamRequestId ? ` upstreamRequestId=${String(error.extensions.upstreamRequestId)}` : '';
+        const line = `${error.status} ${error.code}: ${error.message}${upstream}`;
+        if (error.status >= 500) context.warn(line, error.cause ? `cause: ${describeError(error.cause)}` : '');
+        else context.info(line);
+      } else {
+        context.error(`unexpected failure: ${describeError(error)}`);
+      }
+      const problem = toProblemResponse(error, instance);
+      return { status: problem.status, headers: problem.headers, body: problem.body };
+    }
+  };
+}
+
+export function json(status: number, body: unknown): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'cache-control': 'no-store' } };
+}

@@ -1,0 +1,128 @@
+import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { createCallerAuthenticator, type Caller, type CallerEvidence } from '../auth/callerAuthenticator';
+import type { FetchLike } from '../auth/openIdDiscovery';
+import { RefreshableValue } from '../cache/refreshableValue';
+import type { BrokerConfig } from '../config/config';
+import { certificateFromPem, type ClientCredential } from '../credentials/clientCredential';
+import { createKeyVaultSecretReader } from '../credentials/keyVaultSecrets';
+import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
+import { createMsalTokenSource } from '../credentials/msalTokenSource';
+import { ServicePrincipalTokenProvider } from '../credentials/servicePrincipalToken';
+import { entraError } from '../credentials/entraError';
+import { embedReport, type EmbedOutcome } from '../embed/embedReport';
+import { EmbedTokenCache } from '../embed/embedTokenCache';
+import { BrokerError } from '../errors/brokerError';
+import type { Claims } from '../policy/claims';
+import { ItemMetadataCache } from '../powerbi/itemMetadata';
+import { PowerBiClient } from '../powerbi/powerBiClient';
+
+// The composition root: builds every part from the configuration once per process, with
+// production defaults for what tests replace (fetch, clock, the managed identity).
+
+export const UPSTREAM_CALL_TIMEOUT_MS = 8_000;
+export const REQUEST_DEADLINE_MS = 20_000;
+export const METADATA_TTL_MS = 10 * 60_000;
+export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
+
+export interface BrokerDeps {
+  fetch?: FetchLike;
+  now?: () => number;
+  /** The function's managed identity; used for Key Vault and as the federated credential. */
+  managedIdentity?: TokenCredential;
+  observe?: UpstreamCallObserver;
+  onWarning?: (message: string) => void;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: { name: string; ok: boolean; detail?: string }[];
+}
+
+export interface Broker {
+  readonly config: BrokerConfig;
+  authenticate(evidence: CallerEvidence): Promise<Caller>;
+  embedReport(claims: Claims, key: string): Promise<EmbedOutcome>;
+  readiness(): Promise<ReadinessReport>;
+}
+
+function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential): () => Promise<ClientCredential> {
+  const { credential } = config.powerBi;
+  if (credential === 'managed-identity') {
+    return async () => ({
+      kind: 'assertion',
+      getAssertion: async () => {
+        const token = await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal: AbortSignal.timeout(UPSTREAM_CALL_TIMEOUT_MS) });
+        if (!token) throw new BrokerError('upstream_unavailable', 'The managed identity returned no token.', { extensions: { upstream: 'managed-identity' } });
+        return token.token;
+      },
+    });
+  }
+  const reader = createKeyVaultSecretReader({ vaultUrl: config.keyVault.url as string, credential: managedIdentity, timeoutMs: UPSTREAM_CALL_TIMEOUT_MS });
+  if (credential === 'certificate') {
+    const name = config.keyVault.certificateName as string;
+    return async () => certificateFromPem((await reader.read(name)).value);
+  }
+  return async () => ({ kind: 'secret', secret: (await reader.read(config.keyVault.clientSecretName)).value });
+}
+
+export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broker {
+  const now = deps.now ?? Date.now;
+  const managedIdentity = deps.managedIdentity ?? (config.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: config.managedIdentityClientId }) : new ManagedIdentityCredential());
+  const minLifetimeMs = config.embed.minLifetimeMinutes * 60_000;
+
+  const tokens = new ServicePrincipalTokenProvider({
+    credential: new RefreshableValue(loadCredential(config, managedIdentity)),
+    createSource: (credential) =>
+      createMsalTokenSource(
+        {
+          tenantId: config.powerBi.tenantId,
+          clientId: config.powerBi.clientId,
+          authorityHost: config.powerBi.authorityHost,
+          scope: config.powerBi.scope,
+          timeoutMs: UPSTREAM_CALL_TIMEOUT_MS,
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
+          ...(deps.observe ? { observe: deps.observe } : {}),
+        },
+        credential,
+      ),
+    // The Entra token must outlive the embed token by the minimum, plus one request's worth of time.
+    minRemainingMs: minLifetimeMs + REQUEST_DEADLINE_MS,
+    now,
+    onShortToken: (remainingMs) => deps.onWarning?.(`Entra issued a token with only ${Math.round(remainingMs / 60_000)} minutes left; embed tokens will be shorter than EMBED_MIN_LIFETIME_MINUTES.`),
+  });
+  const getAccessToken = async () => {
+    try {
+      return (await tokens.getToken()).token;
+    } catch (error) {
+      throw entraError(error);
+    }
+  };
+
+  const powerBi = new PowerBiClient({
+    apiUrl: config.powerBi.apiUrl,
+    getAccessToken,
+    callTimeoutMs: UPSTREAM_CALL_TIMEOUT_MS,
+    deadlineMs: REQUEST_DEADLINE_MS,
+    now,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.observe ? { observe: deps.observe } : {}),
+  });
+  const metadata = new ItemMetadataCache(powerBi, { ttlMs: METADATA_TTL_MS, maxItems: 1000 });
+  const embedTokens = new EmbedTokenCache(minLifetimeMs, now);
+  const authenticator = createCallerAuthenticator(config.auth, { ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+
+  return {
+    config,
+    authenticate: (evidence) => authenticator.authenticate(evidence),
+    embedReport: (claims, key) => embedReport({ policy: config.policy, metadata, tokens: embedTokens, generateToken: (request) => powerBi.generateToken(request) }, claims, key),
+    async readiness() {
+      try {
+        await getAccessToken();
+        return { ready: true, checks: [{ name: 'service-principal-token', ok: true }] };
+      } catch (error) {
+        const detail = error instanceof BrokerError ? `${error.code}: ${error.message}` : 'unexpected error';
+        return { ready: false, checks: [{ name: 'service-principal-token', ok: false, detail }] };
+      }
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { BrokerError } from '../errors/brokerError';
+import { SingleFlight } from '../cache/singleFlight';
+import type { RefreshableValue } from '../cache/refreshableValue';
+import type { ClientCredential } from './clientCredential';
+
+// The service principal's Entra token for Power BI. Kept in memory and served without any
+// network call while it still has the minimum embed-token lifetime left (plus a request's
+// worth of time): Power BI caps an embed token at the remaining life of this token.
+
+export interface AccessToken {
+  token: string;
+  expiresOnMs: number;
+}
+
+/** One confidential client (msal in production): `forceRefresh` skips its cache. */
+export interface TokenSource {
+  acquire(forceRefresh: boolean): Promise<AccessToken>;
+}
+
+export interface ServicePrincipalTokenOptions {
+  credential: RefreshableValue<ClientCredential>;
+  createSource: (credential: ClientCredential) => TokenSource;
+  /** The least remaining lifetime a served token must have. */
+  minRemainingMs: number;
+  now?: () => number;
+  /** Called when Entra hands out a token shorter than the minimum (nothing better can be had). */
+  onShortToken?: (remainingMs: number) => void;
+}
+
+export const SHORT_TOKEN_REUSE_MS = 30_000;
+
+/** Whether an Entra error means the client credential itself was refused (e.g. a rotated secret). */
+export function isCredentialRejected(error: unknown): boolean {
+  const code = (error as { errorCode?: unknown } | null)?.errorCode;
+  return code === 'invalid_client' || code === 'unauthorized_client';
+}
+
+export class ServicePrincipalTokenProvider {
+  private current: AccessToken | undefined;
+  /** A token shorter than the minimum (Entra gave nothing better) is reused briefly rather than re-fetched per request. */
+  private shortTokenAcceptedUntil = 0;
+  private source: { credential: ClientCredential; source: TokenSource } | undefined;
+  private readonly flight = new SingleFlight<AccessToken>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: ServicePrincipalTokenOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The cached token if it is fresh enough; never a network call. */
+  peek(): AccessToken | undefined {
+    if (!this.current) return undefined;
+    if (this.isFreshEnough(this.current)) return this.current;
+    return this.now() < this.shortTokenAcceptedUntil && this.current.expiresOnMs > this.now() ? this.current : undefined;
+  }
+
+  async getToken(): Promise<AccessToken> {
+    return this.peek() ?? this.flight.run('token', () => this.fetchFresh());
+  }
+
+  private isFreshEnough(token: AccessToken): boolean {
+    return token.expiresOnMs - this.now() >= this.options.minRemainingMs;
+  }
+
+  private sourceFor(credential: ClientCredential): TokenSource {
+    if (this.source?.credential !== credential) this.source = { credential, source: this.options.createSource(credential) };
+    return this.source.source;
+  }
+
+  private async fetchFresh(): Promise<AccessToken> {
+    // With a token in hand msal's cache holds it too, and it is too short: skip that cache.
+    const forceRefresh = this.current !== undefined;
+    const credential = await this.options.credential.get();
+    let token: AccessToken;
+    try {
+      token = await this.sourceFor(credential).acquire(forceRefresh);
+    } catch (error) {
+      if (!isCredentialRejected(error)) {
+        // msal remembers a 429/5xx and fails locally for up to 60 s; a fresh client recovers as
+        // soon as Entra does. Our own cache still holds the last good token.
+        this.source = undefined;
+        throw error;
+      }
+      if (credential.kind === 'assertion') throw error;
+      // Rotation: the cached secret or certificate was replaced. Read it again once, retry once.
+      const renewed = await this.options.credential.refresh(credential);
+      if (renewed === credential) throw error;
+      token = await this.sourceFor(renewed).acquire(true);
+    }
+    this.shortTokenAcceptedUntil = 0;
+    if (!this.isFreshEnough(token)) {
+      this.options.onShortToken?.(token.expiresOnMs - this.now());
+      this.shortTokenAcceptedUntil = this.now() + SHORT_TOKEN_REUSE_MS;
+      if (token.expiresOnMs <= this.now()) throw new BrokerError('upstream_invalid_response', 'Entra issued a token that has already expired.', { extensions: { upstream: 'entra' } });
+    }
+    this.current = token;
+    return token;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Claims } from '../policy/claims';
+import { authorizeEmbed } from '../policy/authorizeEmbed';
+import type { EmbedPolicy } from '../policy/embedPolicy';
+import type { ItemMetadataCache } from '../powerbi/itemMetadata';
+import type { EmbedToken, GenerateTokenV2Request } from '../powerbi/powerBiClient';
+import { buildReportTokenRequest } from '../powerbi/reportTokenRequest';
+import type { EmbedTokenCache } from './embedTokenCache';
+
+// One report's embed configuration, shaped for powerbi-client's `powerbi.embed(el, config)`.
+
+export interface ReportEmbedConfig {
+  type: 'report';
+  id: string;
+  embedUrl: string;
+  accessToken: string;
+  tokenType: 'Embed';
+  tokenId: string;
+  expiration: string;
+  datasetId: string;
+}
+
+export interface EmbedReportDeps {
+  policy: EmbedPolicy;
+  metadata: ItemMetadataCache;
+  tokens: EmbedTokenCache;
+  generateToken: (request: GenerateTokenV2Request) => Promise<EmbedToken>;
+}
+
+export interface EmbedOutcome {
+  config: ReportEmbedConfig;
+  rule: string;
+  identityApplied: boolean;
+}
+
+export async function embedReport(deps: EmbedReportDeps, claims: Claims, key: string): Promise<EmbedOutcome> {
+  const grant = authorizeEmbed(deps.policy, claims, key);
+  const { workspaceId, reportId } = grant.item;
+  const report = await deps.metadata.report(workspaceId, reportId);
+  const dataset = await deps.metadata.dataset(workspaceId, report.datasetId);
+  const request = buildReportTokenRequest(report, dataset, grant.identity);
+  const token = await deps.tokens.getOrCreate(request, () => deps.generateToken(request));
+  return {
+    rule: grant.rule,
+    identityApplied: request.identities !== undefined,
+    config: {
+      type: 'report',
+      id: report.id,
+      embedUrl: report.embedUrl,
+      accessToken: token.token,
+      tokenType: 'Embed',
+      tokenId: token.tokenId,
+      expiration: token.expiration,
+      datasetId: report.datasetId,
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { SingleFlight } from '../cache/singleFlight';
+import type { EmbedToken, GenerateTokenV2Request } from '../powerbi/powerBiClient';
+
+// Embed tokens by the exact GenerateToken request (items and identity). A token is reused
+// only while it still has the minimum lifetime left, so a warm repeat costs no network call.
+
+export class EmbedTokenCache {
+  private readonly tokens = new LRUCache<string, EmbedToken>({ max: 5000 });
+  private readonly flight = new SingleFlight<EmbedToken>();
+
+  constructor(
+    private readonly minRemainingMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  static keyOf(request: GenerateTokenV2Request): string {
+    return createHash('sha256').update(JSON.stringify(request)).digest('base64url');
+  }
+
+  async getOrCreate(request: GenerateTokenV2Request, create: () => Promise<EmbedToken>): Promise<EmbedToken> {
+    const key = EmbedTokenCache.keyOf(request);
+    const cached = this.tokens.get(key);
+    if (cached && this.isFresh(cached)) return cached;
+    return this.flight.run(key, async () => {
+      const token = await create();
+      if (this.isFresh(token)) this.tokens.set(key, token, { ttl: Math.max(1, Date.parse(token.expiration) - this.now() - this.minRemainingMs) });
+      return token;
+    });
+  }
+
+  private isFresh(token: EmbedToken): boolean {
+    return Date.parse(token.expiration) - this.now() >= this.minRemainingMs;
+  }
+}

@@ -1,0 +1,29 @@
+import { LRUCache } from 'lru-cache';
+import type { DatasetInfo, PowerBiClient, ReportInfo } from './powerBiClient';
+
+// Report and dataset metadata (embed URL, dataset id, RLS flags) change rarely: keep them in a
+// bounded cache with a TTL; concurrent misses for one item share a single fetch.
+
+export interface ItemMetadataOptions {
+  ttlMs: number;
+  maxItems: number;
+}
+
+export class ItemMetadataCache {
+  private readonly reports: LRUCache<string, ReportInfo, { workspaceId: string; id: string }>;
+  private readonly datasets: LRUCache<string, DatasetInfo, { workspaceId: string; id: string }>;
+
+  constructor(client: PowerBiClient, options: ItemMetadataOptions) {
+    const settings = { max: options.maxItems, ttl: options.ttlMs };
+    this.reports = new LRUCache({ ...settings, fetchMethod: (_key, _stale, { context }) => client.getReport(context.workspaceId, context.id) });
+    this.datasets = new LRUCache({ ...settings, fetchMethod: (_key, _stale, { context }) => client.getDataset(context.workspaceId, context.id) });
+  }
+
+  async report(workspaceId: string, id: string): Promise<ReportInfo> {
+    return (await this.reports.fetch(`${workspaceId}/${id}`.toLowerCase(), { context: { workspaceId, id } })) as ReportInfo;
+  }
+
+  async dataset(workspaceId: string, id: string): Promise<DatasetInfo> {
+    return (await this.datasets.fetch(`${workspaceId}/${id}`.toLowerCase(), { context: { workspaceId, id } })) as DatasetInfo;
+  }
+}

@@ -1,0 +1,179 @@
+import { BrokerError } from '../errors/brokerError';
+import type { FetchLike } from '../auth/openIdDiscovery';
+import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
+import { backoffMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs, RETRYABLE_STATUSES, type RetryPolicy } from './retryPolicy';
+
+// The Power BI REST calls the broker makes. Each call has its own timeout, retries within one
+// overall deadline, and keeps the upstream RequestId on every error: Microsoft support asks for it.
+
+export interface PowerBiClientOptions {
+  apiUrl: string;
+  getAccessToken: () => Promise<string>;
+  fetch?: FetchLike;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  callTimeoutMs: number;
+  deadlineMs: number;
+  retry?: RetryPolicy;
+  observe?: UpstreamCallObserver;
+}
+
+export interface ReportInfo {
+  id: string;
+  name: string;
+  datasetId: string;
+  embedUrl: string;
+  reportType: string;
+}
+
+export interface DatasetInfo {
+  id: string;
+  name: string;
+  isEffectiveIdentityRequired: boolean;
+  isEffectiveIdentityRolesRequired: boolean;
+}
+
+export interface GenerateTokenV2Request {
+  datasets: { id: string; xmlaPermissions?: 'Off' | 'ReadOnly' }[];
+  reports: { id: string; allowEdit?: boolean }[];
+  targetWorkspaces?: { id: string }[];
+  identities?: { username: string; roles?: string[]; customData?: string; datasets: string[]; reports?: string[] }[];
+  lifetimeInMinutes?: number;
+}
+
+export interface EmbedToken {
+  token: string;
+  tokenId: string;
+  expiration: string;
+}
+
+interface Attempt {
+  response?: Response;
+  error?: unknown;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class PowerBiClient {
+  private readonly fetchFn: FetchLike;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly retry: RetryPolicy;
+
+  constructor(private readonly options: PowerBiClientOptions) {
+    this.fetchFn = options.fetch ?? fetch;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? sleepFor;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  getReport(workspaceId: string, reportId: string): Promise<ReportInfo> {
+    return this.call<ReportInfo>('GET', `/v1.0/myorg/groups/${workspaceId}/reports/${reportId}`);
+  }
+
+  getDataset(workspaceId: string, datasetId: string): Promise<DatasetInfo> {
+    return this.call<DatasetInfo>('GET', `/v1.0/myorg/groups/${workspaceId}/datasets/${datasetId}`);
+  }
+
+  generateToken(request: GenerateTokenV2Request): Promise<EmbedToken> {
+    return this.call<EmbedToken>('POST', '/v1.0/myorg/GenerateToken', request);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const deadline = this.now() + this.options.deadlineMs;
+    const url = `${this.options.apiUrl.replace(/\/+$/, '')}${path}`;
+    let last: Attempt = {};
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      const remaining = deadline - this.now();
+      if (remaining <= 0) break;
+      last = await this.attempt(method, url, path, body, Math.min(this.options.callTimeoutMs, remaining));
+      const { response } = last;
+      if (response && !RETRYABLE_STATUSES.has(response.status)) {
+        if (response.ok) return this.readJson<T>(response);
+        throw await this.refusal(response);
+      }
+      if (isTimeout(last.error)) break;
+      const retryAfterMs = parseRetryAfterMs(response?.headers.get('retry-after'), this.now());
+      const wait = backoffMs(this.retry, attempt, retryAfterMs);
+      if (attempt === this.retry.maxAttempts || this.now() + wait >= deadline) break;
+      await response?.body?.cancel().catch(() => undefined);
+      await this.sleep(wait);
+    }
+    throw this.giveUp(last, deadline);
+  }
+
+  private async attempt(method: string, url: string, path: string, body: unknown, timeoutMs: number): Promise<Attempt> {
+    const started = this.now();
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const token = await this.options.getAccessToken();
+      const response = await this.fetchFn(url, {
+        method,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal,
+      });
+      this.options.observe?.({ target: 'powerbi', method, path, status: response.status, durationMs: this.now() - started, requestId: requestIdOf(response) });
+      return { response };
+    } catch (error) {
+      if (error instanceof BrokerError) throw error;
+      const timedOut = signal.aborted || isTimeout(error);
+      this.options.observe?.({ target: 'powerbi', method, path, status: undefined, durationMs: this.now() - started, requestId: undefined, error: timedOut ? 'timeout' : 'network' });
+      return { error: timedOut ? Object.assign(new Error('Power BI call timed out'), { name: 'TimeoutError', cause: error }) : error };
+    }
+  }
+
+  private async readJson<T>(response: Response): Promise<T> {
+    try {
+      return (await response.json()) as T;
+    } catch (error) {
+      throw new BrokerError('upstream_invalid_response', 'Power BI answered with a body that is not JSON.', { cause: error, extensions: upstreamExtensions(response) });
+    }
+  }
+
+  private async refusal(response: Response): Promise<BrokerError> {
+    const code = await upstreamCode(response);
+    return new BrokerError(response.status >= 500 ? 'upstream_error' : 'upstream_refused', `Power BI ${response.status >= 500 ? 'failed' : 'refused'} the request (${response.status}${code ? ` ${code}` : ''}).`, {
+      extensions: { ...upstreamExtensions(response), upstreamStatus: response.status, ...(code ? { upstreamCode: code } : {}) },
+    });
+  }
+
+  private giveUp(last: Attempt, deadline: number): BrokerError {
+    const { response, error } = last;
+    if (response) {
+      const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), this.now());
+      return new BrokerError('upstream_unavailable', `Power BI is busy or unavailable (${response.status}).`, {
+        extensions: { ...upstreamExtensions(response), upstreamStatus: response.status },
+        ...(retryAfterMs !== undefined ? { retryAfterSeconds: retryAfterMs / 1000 } : {}),
+      });
+    }
+    if (isTimeout(error) || this.now() >= deadline) {
+      return new BrokerError('upstream_timeout', 'Power BI did not answer in time.', { cause: error, extensions: { upstream: 'powerbi' } });
+    }
+    return new BrokerError('upstream_unavailable', 'Power BI cannot be reached.', { cause: error, extensions: { upstream: 'powerbi' }, retryAfterSeconds: 5 });
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+function requestIdOf(response: Response): string | undefined {
+  return response.headers.get('requestid') ?? response.headers.get('x-ms-request-id') ?? undefined;
+}
+
+function upstreamExtensions(response: Response): Record<string, string> {
+  const requestId = requestIdOf(response);
+  return { upstream: 'powerbi', ...(requestId ? { upstreamRequestId: requestId } : {}) };
+}
+
+async function upstreamCode(response: Response): Promise<string | undefined> {
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown } } | undefined;
+    const code = body?.error?.code;
+    // Only a short identifier is echoed back: never free text that might carry data.
+    return typeof code === 'string' && /^[A-Za-z0-9_.]{1,100}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
