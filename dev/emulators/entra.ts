@@ -160,6 +160,8 @@ export interface EntraEmulatorOptions {
   resources?: string[];
   tokenLifetime?: TokenLifetime;
   random?: () => number;
+  /** Clock in epoch milliseconds for issuing and verifying access tokens, so tests can move time. */
+  now?: () => number;
 }
 
 export class EntraEmulator {
@@ -169,6 +171,7 @@ export class EntraEmulator {
   private readonly apps = new Map<string, App>();
   private lifetime = DEFAULT_LIFETIME;
   private readonly random: () => number;
+  private readonly now: () => number;
 
   static async start(options: EntraEmulatorOptions): Promise<EntraEmulator> {
     const emulator = new EntraEmulator(options, await createSigningKey());
@@ -181,6 +184,7 @@ export class EntraEmulator {
     private readonly key: SigningKey,
   ) {
     this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
     this.server = new EmulatorServer({ name: 'entra', tls: options.tls, requestIdHeader: 'x-ms-request-id', random: this.random });
     for (const tenant of options.tenants ?? []) this.addTenant(tenant);
     for (const resource of [...DEFAULT_RESOURCES, ...(options.resources ?? [])]) this.addResource(resource);
@@ -249,7 +253,7 @@ export class EntraEmulator {
   async issueAccessToken(options: IssueAccessTokenOptions): Promise<IssuedAccessToken> {
     const tid = options.tenantId.toLowerCase();
     if (!this.tenants.has(tid)) throw new Error(`tenant ${options.tenantId} is not known to the Entra emulator`);
-    const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
+    const iat = options.issuedAt ?? Math.floor(this.now() / 1000);
     const expiresIn = options.lifetimeSeconds ?? this.nextLifetime();
     const v2 = V2_RESOURCES.has(normalizeResource(options.resource));
     const acr = options.appIdAcr ?? '1';
@@ -275,7 +279,7 @@ export class EntraEmulator {
   async verifyAccessToken(token: string, options: VerifyAccessTokenOptions): Promise<JWTPayload> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.key.verifier, { algorithms: ['RS256'], clockTolerance: options.clockToleranceSeconds ?? 0 }));
+      ({ payload } = await jwtVerify(token, this.key.verifier, { algorithms: ['RS256'], clockTolerance: options.clockToleranceSeconds ?? 0, currentDate: new Date(this.now()) }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw new AccessTokenError('expired', 'the token has expired');
       throw new AccessTokenError('invalid', `the token is not valid: ${(error as Error).message}`);
@@ -584,7 +588,7 @@ export class EntraEmulator {
     }
     // Only tokens this emulator issued (managed identities) can be verified: there is no other issuer's JWKS to fetch.
     try {
-      await jwtVerify(assertion, this.key.verifier, { algorithms: ['RS256'], clockTolerance: ASSERTION_CLOCK_SKEW_SECONDS });
+      await jwtVerify(assertion, this.key.verifier, { algorithms: ['RS256'], clockTolerance: ASSERTION_CLOCK_SKEW_SECONDS, currentDate: new Date(this.now()) });
     } catch (error) {
       throw this.assertionFailure(req, error);
     }

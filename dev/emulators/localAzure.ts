@@ -51,9 +51,15 @@ function newSecret(): string {
   return `demo~${randomBytes(24).toString('base64url')}`;
 }
 
-export async function startLocalAzure(ca: LocalCa): Promise<LocalAzure> {
+export interface LocalAzureOptions {
+  /** One clock (epoch ms) for Entra and Power BI, so tests can move time for both. */
+  now?: () => number;
+}
+
+export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = {}): Promise<LocalAzure> {
   const tls = await ca.issueServerCertificate();
-  const entra = await EntraEmulator.start({ tls, tenants: [DEMO_TENANT_ID] });
+  const clock = options.now ? { now: options.now } : {};
+  const entra = await EntraEmulator.start({ tls, tenants: [DEMO_TENANT_ID], ...clock });
   const started: { close(): Promise<void> }[] = [entra];
   try {
     const users = await UserIssuerEmulator.start({ tls, tenantId: DEMO_TENANT_ID, defaultAudience: DEMO_API_AUDIENCE });
@@ -83,6 +89,7 @@ export async function startLocalAzure(ca: LocalCa): Promise<LocalAzure> {
       tls,
       verifyAccessToken: (token) => entra.verifyAccessToken(token, { audience: POWER_BI_AUDIENCE }),
       model: demoPowerBiModel(),
+      ...clock,
     });
     await powerBi.listen();
     started.push(powerBi);

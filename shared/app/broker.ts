@@ -19,8 +19,6 @@ import { PowerBiClient } from '../powerbi/powerBiClient';
 // The composition root: builds every part from the configuration once per process, with
 // production defaults for what tests replace (fetch, clock, the managed identity).
 
-export const UPSTREAM_CALL_TIMEOUT_MS = 8_000;
-export const REQUEST_DEADLINE_MS = 20_000;
 export const METADATA_TTL_MS = 10 * 60_000;
 export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
 
@@ -47,17 +45,18 @@ export interface Broker {
 
 function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential): () => Promise<ClientCredential> {
   const { credential } = config.powerBi;
+  const timeoutMs = config.upstream.callTimeoutMs;
   if (credential === 'managed-identity') {
     return async () => ({
       kind: 'assertion',
       getAssertion: async () => {
-        const token = await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal: AbortSignal.timeout(UPSTREAM_CALL_TIMEOUT_MS) });
+        const token = await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal: AbortSignal.timeout(timeoutMs) });
         if (!token) throw new BrokerError('upstream_unavailable', 'The managed identity returned no token.', { extensions: { upstream: 'managed-identity' } });
         return token.token;
       },
     });
   }
-  const reader = createKeyVaultSecretReader({ vaultUrl: config.keyVault.url as string, credential: managedIdentity, timeoutMs: UPSTREAM_CALL_TIMEOUT_MS });
+  const reader = createKeyVaultSecretReader({ vaultUrl: config.keyVault.url as string, credential: managedIdentity, timeoutMs });
   if (credential === 'certificate') {
     const name = config.keyVault.certificateName as string;
     return async () => certificateFromPem((await reader.read(name)).value);
@@ -79,14 +78,15 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
           clientId: config.powerBi.clientId,
           authorityHost: config.powerBi.authorityHost,
           scope: config.powerBi.scope,
-          timeoutMs: UPSTREAM_CALL_TIMEOUT_MS,
+          timeoutMs: config.upstream.callTimeoutMs,
+          now,
           ...(deps.fetch ? { fetch: deps.fetch } : {}),
           ...(deps.observe ? { observe: deps.observe } : {}),
         },
         credential,
       ),
     // The Entra token must outlive the embed token by the minimum, plus one request's worth of time.
-    minRemainingMs: minLifetimeMs + REQUEST_DEADLINE_MS,
+    minRemainingMs: minLifetimeMs + config.upstream.deadlineMs,
     now,
     onShortToken: (remainingMs) => deps.onWarning?.(`Entra issued a token with only ${Math.round(remainingMs / 60_000)} minutes left; embed tokens will be shorter than EMBED_MIN_LIFETIME_MINUTES.`),
   });
@@ -101,8 +101,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const powerBi = new PowerBiClient({
     apiUrl: config.powerBi.apiUrl,
     getAccessToken,
-    callTimeoutMs: UPSTREAM_CALL_TIMEOUT_MS,
-    deadlineMs: REQUEST_DEADLINE_MS,
+    callTimeoutMs: config.upstream.callTimeoutMs,
+    deadlineMs: config.upstream.deadlineMs,
     now,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.observe ? { observe: deps.observe } : {}),

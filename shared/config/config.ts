@@ -12,6 +12,9 @@ export const AUTH_MODES = ['jwt', 'easyauth', 'none'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
 export const DEFAULT_MIN_LIFETIME_MINUTES = 30;
+export const DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 8;
+/** Below the host's functionTimeout (30 s in host.json), so a slow upstream gets a 504, not a killed invocation. */
+export const DEFAULT_REQUEST_DEADLINE_SECONDS = 20;
 /** Entra tokens live at least 60 minutes; above this a fresh one would be too short-lived to be worth having. */
 export const MAX_MIN_LIFETIME_MINUTES = 50;
 
@@ -36,6 +39,7 @@ export interface BrokerConfig {
     | { mode: 'none' };
   policy: EmbedPolicy;
   embed: { minLifetimeMinutes: number };
+  upstream: { callTimeoutMs: number; deadlineMs: number };
   telemetry: { connectionString: string | undefined };
   managedIdentityClientId: string | undefined;
   /** True on an App Service / Functions instance (set by the platform). */
@@ -179,6 +183,9 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
   }
 
   const minLifetimeMinutes = r.integer('EMBED_MIN_LIFETIME_MINUTES', DEFAULT_MIN_LIFETIME_MINUTES, 1, MAX_MIN_LIFETIME_MINUTES);
+  const callTimeoutSeconds = r.integer('UPSTREAM_TIMEOUT_SECONDS', DEFAULT_UPSTREAM_TIMEOUT_SECONDS, 1, 60);
+  const deadlineSeconds = r.integer('REQUEST_DEADLINE_SECONDS', DEFAULT_REQUEST_DEADLINE_SECONDS, 1, 120);
+  if (deadlineSeconds < callTimeoutSeconds) r.problems.push('REQUEST_DEADLINE_SECONDS must not be shorter than UPSTREAM_TIMEOUT_SECONDS');
   const managedIdentityClientId = r.optional('AZURE_CLIENT_ID');
   r.guid('AZURE_CLIENT_ID', managedIdentityClientId);
 
@@ -197,6 +204,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
     auth,
     policy,
     embed: { minLifetimeMinutes },
+    upstream: { callTimeoutMs: callTimeoutSeconds * 1000, deadlineMs: deadlineSeconds * 1000 },
     telemetry: { connectionString: r.optional('APPLICATIONINSIGHTS_CONNECTION_STRING') },
     managedIdentityClientId,
     runningInAzure,

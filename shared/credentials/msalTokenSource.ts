@@ -15,6 +15,7 @@ export interface MsalSourceSettings {
   fetch?: FetchLike;
   timeoutMs: number;
   observe?: UpstreamCallObserver;
+  now?: () => number;
 }
 
 export function createMsalTokenSource(settings: MsalSourceSettings, credential: ClientCredential): TokenSource {
@@ -39,7 +40,9 @@ export function createMsalTokenSource(settings: MsalSourceSettings, credential: 
     async acquire(forceRefresh) {
       const result = await client.acquireTokenByClientCredential({ scopes: [settings.scope], skipCache: forceRefresh });
       if (!result?.accessToken || !result.expiresOn) throw new Error('msal returned no token');
-      return { token: result.accessToken, expiresOnMs: result.expiresOn.getTime() };
+      // msal measures expiry on the system clock; keep the remaining lifetime, on our clock.
+      const now = settings.now ?? Date.now;
+      return { token: result.accessToken, expiresOnMs: now() + (result.expiresOn.getTime() - Date.now()) };
     },
   };
 }

@@ -1,39 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { LocalAzure } from '../../../dev/emulators/localAzure';
+import { startHostProcess, type HostProcess } from '../../../dev/hostProcess';
+import { startTestAzure } from '../../helpers/localAzureForTests';
 
-// Runs the built app through the real local host process: package.json `main`, host.json's
-// route prefix and the Module-level @azure/functions-core stand-in, as `npm start` does.
+// The built app in the real local host process, as `npm start` runs it: package.json `main`,
+// host.json's route prefix, the Module-level @azure/functions-core stand-in, app settings from
+// the environment and the emulators' CA trusted through NODE_EXTRA_CA_CERTS.
 
 const appDir = resolve(__dirname, '..', '..', '..');
 
-function startHostProcess(): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [resolve(appDir, 'dist/dev/host/main.js')], {
-      cwd: appDir,
-      env: { ...process.env, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = /listening on (http:\/\/\S+)/.exec(output);
-      if (found) resolvePromise({ child, url: found[1] as string });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`host exited with ${code}: ${output}`)));
-  });
-}
-
-describe('the built function app under the local host', () => {
-  let host: { child: ChildProcess; url: string };
+describe('the built function app under the local host process', () => {
+  let azure: LocalAzure;
+  let host: HostProcess;
 
   beforeAll(async () => {
-    host = await startHostProcess();
+    azure = await startTestAzure();
+    host = await startHostProcess(appDir, { ...process.env, ...azure.settings, PORT: '0' });
   });
 
-  afterAll(() => {
-    host.child.kill();
+  afterAll(async () => {
+    await host?.stop();
+    await azure?.close();
   });
 
   it('serves GET /api/health registered through app.http', async () => {
@@ -42,9 +29,44 @@ describe('the built function app under the local host', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
+  it('serves an embed token to a demo user', async () => {
+    const token = await azure.userToken('alice');
+    const res = await fetch(`${host.url}/api/embed/reports/sales-overview`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const config = (await res.json()) as { accessToken: string };
+    expect(azure.powerBi.decodeEmbedToken(config.accessToken).identities).toEqual([expect.objectContaining({ username: 'alice@contoso.example' })]);
+  });
+
   it('answers an unknown route with problem+json', async () => {
     const res = await fetch(`${host.url}/api/unknown`);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('never logs a bearer token or the client secret', async () => {
+    const token = await azure.userToken('bob');
+    await fetch(`${host.url}/api/embed/reports/sales-overview`, { headers: { authorization: `Bearer ${token}` } });
+    await fetch(`${host.url}/api/embed/reports/sales-overview`, { headers: { authorization: `Bearer ${token}x` } });
+    const output = host.output();
+    expect(output).not.toContain(token.slice(0, 40));
+    expect(output).not.toContain(azure.clientSecret);
+  });
+});
+
+describe('start-up with bad settings', () => {
+  it('exits non-zero with one message that lists every problem', async () => {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, PORT: '0', POWERBI_TENANT_ID: 'common', AUTH_MODE: 'sometimes', EMBED_MIN_LIFETIME_MINUTES: 'soon' };
+    const failure = await startHostProcess(appDir, env).then(
+      async (host) => {
+        await host.stop();
+        throw new Error('the host started with bad settings');
+      },
+      (error: Error & { output: string; exitCode: number }) => error,
+    );
+    expect(failure.exitCode).toBe(1);
+    for (const expected of ['POWERBI_TENANT_ID must be a specific tenant', 'POWERBI_CLIENT_ID is required', 'AUTH_MODE must be one of', 'EMBED_MIN_LIFETIME_MINUTES must be a whole number', 'EMBED_POLICY_PATH or EMBED_POLICY is required']) {
+      expect(failure.output).toContain(expected);
+    }
+    expect(failure.output).not.toMatch(/\n\s+at /);
   });
 });
