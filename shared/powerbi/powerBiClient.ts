@@ -68,11 +68,11 @@ export class PowerBiClient {
   }
 
   getReport(workspaceId: string, reportId: string): Promise<ReportInfo> {
-    return this.call<ReportInfo>('GET', `/v1.0/myorg/groups/${workspaceId}/reports/${reportId}`);
+    return this.call<ReportInfo>('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/reports/${guid(reportId)}`);
   }
 
   getDataset(workspaceId: string, datasetId: string): Promise<DatasetInfo> {
-    return this.call<DatasetInfo>('GET', `/v1.0/myorg/groups/${workspaceId}/datasets/${datasetId}`);
+    return this.call<DatasetInfo>('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/datasets/${guid(datasetId)}`);
   }
 
   generateToken(request: GenerateTokenV2Request): Promise<EmbedToken> {
@@ -152,6 +152,14 @@ export class PowerBiClient {
     }
     return new BrokerError('upstream_unavailable', 'Power BI cannot be reached.', { cause: error, extensions: { upstream: 'powerbi' }, retryAfterSeconds: 5 });
   }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Only GUIDs go into a Power BI URL, whoever supplied them (policy, client or an upstream answer). */
+export function guid(id: string): string {
+  if (!GUID.test(id)) throw new BrokerError('upstream_invalid_response', 'An item id is not a GUID; it was not sent to Power BI.');
+  return id;
 }
 
 function isTimeout(error: unknown): boolean {
