@@ -110,8 +110,18 @@ param embedPolicyPath string = ''
 
 @description('EMBED_MIN_LIFETIME_MINUTES: least remaining lifetime of any embed token issued.')
 @minValue(1)
-@maxValue(60)
+@maxValue(50)
 param embedMinLifetimeMinutes int = 30
+
+@description('UPSTREAM_TIMEOUT_SECONDS: timeout of each call to Entra, Key Vault or Power BI.')
+@minValue(1)
+@maxValue(60)
+param upstreamTimeoutSeconds int = 8
+
+@description('REQUEST_DEADLINE_SECONDS: overall deadline of the Power BI calls of one request, retries included (below host.json functionTimeout).')
+@minValue(1)
+@maxValue(120)
+param requestDeadlineSeconds int = 20
 
 // ---- platform ----
 
@@ -241,6 +251,8 @@ module functionApp 'modules/functionApp.bicep' = {
     embedPolicy: effectiveEmbedPolicy
     embedPolicyPath: embedPolicyPath
     embedMinLifetimeMinutes: embedMinLifetimeMinutes
+    upstreamTimeoutSeconds: upstreamTimeoutSeconds
+    requestDeadlineSeconds: requestDeadlineSeconds
   }
 }
 

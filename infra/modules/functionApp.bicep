@@ -64,6 +64,8 @@ param embedPolicy string = ''
 @description('Path of the policy file inside the deployed package; empty when embedPolicy is used.')
 param embedPolicyPath string = ''
 param embedMinLifetimeMinutes int
+param upstreamTimeoutSeconds int
+param requestDeadlineSeconds int
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -148,6 +150,8 @@ var brokerSettings = {
   AUTH_ISSUER: authIssuer
   AUTH_AUDIENCE: join(authAudiences, ',')
   EMBED_MIN_LIFETIME_MINUTES: string(embedMinLifetimeMinutes)
+  UPSTREAM_TIMEOUT_SECONDS: string(upstreamTimeoutSeconds)
+  REQUEST_DEADLINE_SECONDS: string(requestDeadlineSeconds)
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   // @azure/identity's ManagedIdentityCredential picks the user-assigned identity by this client id.
   AZURE_CLIENT_ID: identityClientId

@@ -1,4 +1,4 @@
-import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { AzureCliCredential, AzureDeveloperCliCredential, ChainedTokenCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { createCallerAuthenticator, type Caller, type CallerEvidence } from '../auth/callerAuthenticator';
 import type { FetchLike } from '../auth/openIdDiscovery';
 import { RefreshableValue } from '../cache/refreshableValue';
@@ -64,9 +64,15 @@ function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential):
   return async () => ({ kind: 'secret', secret: (await reader.read(config.keyVault.clientSecretName)).value });
 }
 
+/** The function's managed identity; on a laptop pointed at real Azure, the developer's CLI login instead. */
+function appIdentity(config: BrokerConfig): TokenCredential {
+  if (!config.managedIdentityAvailable) return new ChainedTokenCredential(new AzureCliCredential(), new AzureDeveloperCliCredential());
+  return config.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: config.managedIdentityClientId }) : new ManagedIdentityCredential();
+}
+
 export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broker {
   const now = deps.now ?? Date.now;
-  const managedIdentity = deps.managedIdentity ?? (config.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: config.managedIdentityClientId }) : new ManagedIdentityCredential());
+  const managedIdentity = deps.managedIdentity ?? appIdentity(config);
   const minLifetimeMs = config.embed.minLifetimeMinutes * 60_000;
 
   const tokens = new ServicePrincipalTokenProvider({

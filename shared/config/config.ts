@@ -44,6 +44,8 @@ export interface BrokerConfig {
   managedIdentityClientId: string | undefined;
   /** True on an App Service / Functions instance (set by the platform). */
   runningInAzure: boolean;
+  /** A managed-identity endpoint is there (in Azure, or the local emulator); otherwise a developer's Azure CLI login is used. */
+  managedIdentityAvailable: boolean;
 }
 
 export class ConfigError extends BrokerError {
@@ -208,5 +210,6 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
     telemetry: { connectionString: r.optional('APPLICATIONINSIGHTS_CONNECTION_STRING') },
     managedIdentityClientId,
     runningInAzure,
+    managedIdentityAvailable: runningInAzure || r.optional('IDENTITY_ENDPOINT') !== undefined || r.optional('MSI_ENDPOINT') !== undefined,
   };
 }
