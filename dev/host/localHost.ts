@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { HttpRequest, HttpResponse, InvocationContext, type Cookie, type HttpResponseInit } from '@azure/functions';
 import { BrokerError } from '../../shared/errors/brokerError';
+import { BodyTooLargeError, readBody } from '../http/readBody';
 import { toProblemResponse } from '../../shared/http/problemResponse';
 import type { RegisteredFunction } from './functionsCore';
 import { compileRouteTemplate, type RouteTemplate } from './routeTemplate';
@@ -73,29 +74,6 @@ export function serializeCookie(cookie: Cookie): string {
   return parts.join('; ');
 }
 
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(new BodyTooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const routes = buildRoutes(options.functions);
   const routePrefix = options.routePrefix ?? 'api';
@@ -132,7 +110,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     try {
       body = await readBody(req, maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLarge) {
+      if (error instanceof BodyTooLargeError) {
         res.setHeader('connection', 'close');
         return sendProblem(res, new BrokerError('payload_too_large', `The request body is larger than ${maxBodyBytes} bytes.`), url.pathname);
       }

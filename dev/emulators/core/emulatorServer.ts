@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { readBody } from '../../http/readBody';
 import { faultFromJson, FaultInjector, type FaultSpec } from './faults';
 import { redactBody, redactHeaders, RequestLog } from './requestLog';
 import { Router, type RouteHandler } from './router';
@@ -228,25 +229,6 @@ export class EmulatorServer {
       return { status: 204 };
     });
   }
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new Error('body too large'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function makeRequest(method: string, url: URL, req: IncomingMessage, rawBody: Buffer): EmulatorRequest {

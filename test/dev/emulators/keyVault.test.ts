@@ -6,6 +6,7 @@ import { EntraEmulator } from '../../../dev/emulators/entra';
 import { KeyVaultEmulator } from '../../../dev/emulators/keyVault';
 import { ManagedIdentityEmulator } from '../../../dev/emulators/managedIdentity';
 import { loadLocalCa } from '../../../dev/tls/localCa';
+import { useIdentityEndpoint } from '../../helpers/identityEnvironment';
 
 // Proves the Key Vault emulator against the real @azure/keyvault-secrets client, authenticated by
 // the real ManagedIdentityCredential through the challenge flow.
@@ -15,7 +16,7 @@ const noRoleClientId = randomUUID();
 let entra: EntraEmulator;
 let mi: ManagedIdentityEmulator;
 let vault: KeyVaultEmulator;
-const savedEnv = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+const identityEnvironment = useIdentityEndpoint();
 const sensitive: string[] = [];
 
 /** A SecretClient the way the broker makes one for a loopback vault; short retry delays keep fault tests quick. */
@@ -38,18 +39,14 @@ beforeAll(async () => {
   mi = await ManagedIdentityEmulator.start({ entra, tenantId, userAssigned: [{ clientId: noRoleClientId }] });
   vault = await KeyVaultEmulator.start({ tls: await ca.issueServerCertificate(), entra, tenantId });
   vault.grantSecretsReader(mi.systemAssigned!.objectId);
-  process.env.IDENTITY_ENDPOINT = mi.endpoint;
-  process.env.IDENTITY_HEADER = mi.header;
+  identityEnvironment.set(mi.endpoint, mi.header);
 });
 
 afterAll(async () => {
   await vault?.close();
   await mi?.close();
   await entra?.close();
-  if (savedEnv.endpoint === undefined) delete process.env.IDENTITY_ENDPOINT;
-  else process.env.IDENTITY_ENDPOINT = savedEnv.endpoint;
-  if (savedEnv.header === undefined) delete process.env.IDENTITY_HEADER;
-  else process.env.IDENTITY_HEADER = savedEnv.header;
+  identityEnvironment.restore();
 });
 
 it('reads a secret through the challenge flow, and the new value after a rotation', async () => {

@@ -3,6 +3,7 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { EntraEmulator } from '../../../dev/emulators/entra';
 import { ManagedIdentityEmulator } from '../../../dev/emulators/managedIdentity';
 import { loadLocalCa } from '../../../dev/tls/localCa';
+import { useIdentityEndpoint } from '../../helpers/identityEnvironment';
 
 // Proves the App Service managed identity emulator against the real @azure/identity.
 // msal-node keeps the identity source (endpoint and header) and the token cache in static state
@@ -14,7 +15,7 @@ const userAssignedClientId = randomUUID();
 const userAssignedResourceId = `/subscriptions/${randomUUID()}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/broker-uami`;
 let entra: EntraEmulator;
 let mi: ManagedIdentityEmulator;
-const savedEnv = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+const identityEnvironment = useIdentityEndpoint();
 const tokens: string[] = [];
 
 /** `header: null` sends no x-identity-header. */
@@ -26,17 +27,13 @@ beforeAll(async () => {
   const ca = await loadLocalCa(process.env.LOCAL_CA_DIR!);
   entra = await EntraEmulator.start({ tls: await ca.issueServerCertificate(), tenants: [tenantId], resources: ['api://broker-test-a', 'api://broker-test-b'] });
   mi = await ManagedIdentityEmulator.start({ entra, tenantId, userAssigned: [{ clientId: userAssignedClientId, resourceId: userAssignedResourceId }] });
-  process.env.IDENTITY_ENDPOINT = mi.endpoint;
-  process.env.IDENTITY_HEADER = mi.header;
+  identityEnvironment.set(mi.endpoint, mi.header);
 });
 
 afterAll(async () => {
   await mi?.close();
   await entra?.close();
-  if (savedEnv.endpoint === undefined) delete process.env.IDENTITY_ENDPOINT;
-  else process.env.IDENTITY_ENDPOINT = savedEnv.endpoint;
-  if (savedEnv.header === undefined) delete process.env.IDENTITY_HEADER;
-  else process.env.IDENTITY_HEADER = savedEnv.header;
+  identityEnvironment.restore();
 });
 
 it('gives the system-assigned identity a token through ManagedIdentityCredential', async () => {
