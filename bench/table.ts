@@ -1,0 +1,26 @@
+// Plain-text tables: first column left-aligned, the rest right-aligned, two spaces apart.
+
+export type Cell = string | number;
+
+export function formatTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  const text = [headers, ...rows].map((row) => row.map(String));
+  const widths = headers.map((_, col) => Math.max(...text.map((row) => (row[col] ?? '').length)));
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, col) => (col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const [head, ...body] = text;
+  return [line(head ?? []), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+/** Milliseconds with one decimal; a dash where there is no figure. */
+export function ms(value: number | undefined): string {
+  return value === undefined || Number.isNaN(value) ? '-' : value.toFixed(1);
+}
+
+/** `label  value` lines with the values lined up. */
+export function formatPairs(pairs: readonly (readonly [string, Cell])[]): string {
+  const width = Math.max(...pairs.map(([label]) => label.length));
+  return pairs.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
+}

@@ -1,0 +1,68 @@
+import type { EmulatorServer } from '../dev/emulators/core/emulatorServer';
+import type { LocalAzure } from '../dev/emulators/localAzure';
+
+// What the broker asked of each upstream, read from the emulators' request logs, and the latency
+// every emulator adds to each call (a `delay` fault on every request).
+
+export interface UpstreamCounts {
+  /** The authority's OpenID metadata, which msal reads before its first token request. */
+  entraMetadata: number;
+  /** Client-credentials token requests (POST .../oauth2/v2.0/token). */
+  entraToken: number;
+  managedIdentity: number;
+  /** Every HTTP call to Key Vault (the SDK's first call is an unauthenticated challenge). */
+  keyVault: number;
+  powerBiGet: number;
+  generateToken: number;
+  /** The SPA users' issuer: OpenID discovery and JWKS, for validating caller tokens. */
+  userIssuer: number;
+}
+
+export const UPSTREAM_COLUMNS: readonly { key: keyof UpstreamCounts; title: string }[] = [
+  { key: 'entraMetadata', title: 'Entra GET' },
+  { key: 'entraToken', title: 'Entra token' },
+  { key: 'managedIdentity', title: 'MI token' },
+  { key: 'keyVault', title: 'Key Vault' },
+  { key: 'powerBiGet', title: 'PBI GET' },
+  { key: 'generateToken', title: 'GenerateToken' },
+  { key: 'userIssuer', title: 'user IdP' },
+];
+
+function servers(azure: LocalAzure): EmulatorServer[] {
+  return [azure.entra.server, azure.managedIdentity.server, azure.keyVault.server, azure.powerBi.server, azure.users.server];
+}
+
+export function countUpstreamCalls(azure: LocalAzure): UpstreamCounts {
+  return {
+    entraMetadata: azure.entra.server.log.count({ method: 'GET' }),
+    entraToken: azure.entra.server.log.count({ method: 'POST', path: '/oauth2/v2.0/token' }),
+    managedIdentity: azure.managedIdentity.server.log.count({ path: '/msi/token' }),
+    keyVault: azure.keyVault.server.log.count({ path: '/secrets/' }),
+    powerBiGet: azure.powerBi.log.count({ method: 'GET' }),
+    generateToken: azure.powerBi.log.count({ method: 'POST', path: /\/GenerateToken$/i }),
+    userIssuer: azure.users.server.log.count(),
+  };
+}
+
+/** Forgets earlier calls, so the next count covers one phase (and the 5000-entry log never wraps). */
+export function clearUpstreamLogs(azure: LocalAzure): void {
+  for (const server of servers(azure)) server.log.clear();
+}
+
+export function injectLatency(azure: LocalAzure, delayMs: number): void {
+  if (delayMs <= 0) return;
+  for (const server of servers(azure)) server.inject({ kind: 'delay', ratio: 1, delayMs });
+}
+
+export function perRequest(counts: UpstreamCounts, requests: number): UpstreamCounts {
+  const per = (n: number) => n / requests;
+  return {
+    entraMetadata: per(counts.entraMetadata),
+    entraToken: per(counts.entraToken),
+    managedIdentity: per(counts.managedIdentity),
+    keyVault: per(counts.keyVault),
+    powerBiGet: per(counts.powerBiGet),
+    generateToken: per(counts.generateToken),
+    userIssuer: per(counts.userIssuer),
+  };
+}
