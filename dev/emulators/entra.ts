@@ -222,15 +222,10 @@ export class EntraEmulator {
       objectId: registration.objectId ?? randomUUID(),
       displayName: registration.displayName ?? registration.clientId,
       secrets: [...(registration.secrets ?? [])],
-      certificates: new Map(),
+      certificates: certificateKeys(registration.certificates ?? []),
       federatedCredentials: (registration.federatedCredentials ?? []).map((fic) => ({ audience: TOKEN_EXCHANGE_AUDIENCE, ...fic })),
       roles: registration.roles ?? {},
     };
-    for (const pem of registration.certificates ?? []) {
-      const cert = new X509Certificate(pem);
-      app.certificates.set(thumbprint('sha1', cert.raw), cert.publicKey);
-      app.certificates.set(thumbprint('sha256', cert.raw), cert.publicKey);
-    }
     this.apps.set(app.clientId, app);
     return { tenantId, clientId: app.clientId, objectId: app.objectId };
   }
@@ -238,6 +233,11 @@ export class EntraEmulator {
   /** Replaces the app's secrets: a rotated-out secret stops working at once. */
   setAppSecrets(clientId: string, secrets: string[]): void {
     this.requireApp(clientId).secrets = [...secrets];
+  }
+
+  /** Replaces the app's certificates (PEM): a removed certificate stops signing assertions at once. */
+  setAppCertificates(clientId: string, pems: string[]): void {
+    this.requireApp(clientId).certificates = certificateKeys(pems);
   }
 
   setTokenLifetime(lifetime: TokenLifetime): void {
@@ -639,6 +639,17 @@ export class EntraEmulator {
 
 function normalizeResource(resource: string): string {
   return resource.replace(/\/+$/, '').toLowerCase();
+}
+
+/** Each certificate's public key under both of its thumbprints, as assertions may name either. */
+function certificateKeys(pems: string[]): Map<string, KeyObject> {
+  const keys = new Map<string, KeyObject>();
+  for (const pem of pems) {
+    const cert = new X509Certificate(pem);
+    keys.set(thumbprint('sha1', cert.raw), cert.publicKey);
+    keys.set(thumbprint('sha256', cert.raw), cert.publicKey);
+  }
+  return keys;
 }
 
 function thumbprint(algorithm: 'sha1' | 'sha256', der: Buffer): string {

@@ -7,13 +7,16 @@ export class SingleFlight<T> {
   run(key: string, work: () => Promise<T>): Promise<T> {
     const existing = this.inFlight.get(key);
     if (existing) return existing;
-    const promise = (async () => {
-      try {
-        return await work();
-      } finally {
-        this.inFlight.delete(key);
-      }
-    })();
+    let started: Promise<T>;
+    try {
+      started = work();
+    } catch (error) {
+      // Work that throws before returning a promise must not leave a settled promise behind.
+      started = Promise.reject(error);
+    }
+    const promise = started.finally(() => {
+      if (this.inFlight.get(key) === promise) this.inFlight.delete(key);
+    });
     this.inFlight.set(key, promise);
     return promise;
   }

@@ -67,25 +67,30 @@ export class ServicePrincipalTokenProvider {
     return this.source.source;
   }
 
+  private async acquireFrom(credential: ClientCredential, forceRefresh: boolean): Promise<AccessToken> {
+    try {
+      return await this.sourceFor(credential).acquire(forceRefresh);
+    } catch (error) {
+      // msal remembers a 429/5xx and fails locally for up to 60 s; a fresh client recovers as
+      // soon as Entra does. Our own cache still holds the last good token.
+      if (!isCredentialRejected(error)) this.source = undefined;
+      throw error;
+    }
+  }
+
   private async fetchFresh(): Promise<AccessToken> {
     // With a token in hand msal's cache holds it too, and it is too short: skip that cache.
     const forceRefresh = this.current !== undefined;
     const credential = await this.options.credential.get();
     let token: AccessToken;
     try {
-      token = await this.sourceFor(credential).acquire(forceRefresh);
+      token = await this.acquireFrom(credential, forceRefresh);
     } catch (error) {
-      if (!isCredentialRejected(error)) {
-        // msal remembers a 429/5xx and fails locally for up to 60 s; a fresh client recovers as
-        // soon as Entra does. Our own cache still holds the last good token.
-        this.source = undefined;
-        throw error;
-      }
-      if (credential.kind === 'assertion') throw error;
+      if (!isCredentialRejected(error) || credential.kind === 'assertion') throw error;
       // Rotation: the cached secret or certificate was replaced. Read it again once, retry once.
       const renewed = await this.options.credential.refresh(credential);
       if (renewed === credential) throw error;
-      token = await this.sourceFor(renewed).acquire(true);
+      token = await this.acquireFrom(renewed, true);
     }
     this.shortTokenAcceptedUntil = 0;
     if (!this.isFreshEnough(token)) {
