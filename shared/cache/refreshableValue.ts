@@ -23,7 +23,7 @@ export class RefreshableValue<T> {
    * saw the same stale value trigger one reload between them.
    */
   async refresh(seen: T): Promise<T> {
-    
+    if (this.value !== undefined && this.value !== seen) return this.value;
     return this.flight.run(`refresh-${this.generation}`, async () => {
       const fresh = await this.load();
       this.value = fresh;

@@ -1,0 +1,57 @@
+import { keyVaultError } from '../../../shared/credentials/keyVaultSecrets';
+
+// Key Vault failures (as the SDK throws them: a RestError with statusCode, code and the
+// response) mapped to the broker's error, keeping Key Vault's request id.
+
+function restError(statusCode: number | undefined, code?: string, requestId?: string): Error {
+  const headers = new Map(requestId ? [['x-ms-request-id', requestId]] : []);
+  return Object.assign(new Error(`Key Vault said ${statusCode ?? 'nothing'}: value=s3cr3t`), {
+    name: 'RestError',
+    ...(statusCode !== undefined ? { statusCode } : {}),
+    ...(code ? { code } : {}),
+    response: { status: statusCode, headers: { get: (name: string) => headers.get(name.toLowerCase()) } },
+  });
+}
+
+describe('keyVaultError', () => {
+  it.each([
+    [404, 'SecretNotFound'],
+    [403, 'Forbidden'],
+    [401, 'Unauthorized'],
+  ])('maps %i %s to upstream_refused (502) naming the secret, with the code and request id', (status, code) => {
+    const cause = restError(status, code, 'kv-request-1');
+    const error = keyVaultError(cause, 'powerbi-client-secret');
+    expect(error.code).toBe('upstream_refused');
+    expect(error.status).toBe(502);
+    expect(error.message).toContain('"powerbi-client-secret"');
+    expect(error.message).toContain(String(status));
+    expect(error.extensions).toEqual({ upstream: 'keyvault', upstreamCode: code, upstreamRequestId: 'kv-request-1' });
+    expect(error.cause).toBe(cause);
+    expect(error.retryAfterSeconds).toBeUndefined();
+  });
+
+  it.each(['AbortError', 'TimeoutError'])('maps an %s to upstream_timeout (504)', (name) => {
+    const error = keyVaultError(Object.assign(new Error('The operation was aborted.'), { name }), 'powerbi-client-secret');
+    expect(error.code).toBe('upstream_timeout');
+    expect(error.status).toBe(504);
+  });
+
+  it.each([
+    ['a 500', restError(500, 'InternalServerError', 'kv-request-2')],
+    ['a 429 after the SDK retries', restError(429, 'Throttled')],
+    ['a network failure', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { name: 'RestError', code: 'ECONNREFUSED' })],
+    ['a value that is not an error', undefined],
+  ])('maps %s to upstream_unavailable (503) with Retry-After', (_name, cause) => {
+    const error = keyVaultError(cause, 'powerbi-client-secret');
+    expect(error.code).toBe('upstream_unavailable');
+    expect(error.status).toBe(503);
+    expect(error.retryAfterSeconds).toBe(5);
+    expect(error.extensions.upstream).toBe('keyvault');
+  });
+
+  it('keeps the request id of a server error and never the message', () => {
+    const error = keyVaultError(restError(500, 'InternalServerError', 'kv-request-2'), 'powerbi-client-secret');
+    expect(error.extensions).toEqual({ upstream: 'keyvault', upstreamCode: 'InternalServerError', upstreamRequestId: 'kv-request-2' });
+    expect(error.message).not.toContain('s3cr3t');
+  });
+});

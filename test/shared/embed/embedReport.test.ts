@@ -1,0 +1,145 @@
+import { embedReport, type EmbedReportDeps } from '../../../shared/embed/embedReport';
+import { EmbedTokenCache } from '../../../shared/embed/embedTokenCache';
+import { ItemMetadataCache } from '../../../shared/powerbi/itemMetadata';
+import type { EmbedPolicy } from '../../../shared/policy/embedPolicy';
+import { PowerBiClient, type EmbedToken, type GenerateTokenV2Request } from '../../../shared/powerbi/powerBiClient';
+
+// One report's embed configuration composed from the real policy, metadata cache and token
+// cache, with Power BI's metadata answered by a fake fetch and GenerateToken by a fake.
+
+const T0 = Date.UTC(2026, 4, 1, 12, 0, 0);
+const WORKSPACE = '11111111-1111-4111-8111-111111111111';
+const REPORT = '22222222-2222-4222-8222-222222222222';
+const DATASET = '44444444-4444-4444-8444-444444444444';
+const FINANCE_REPORT = '33333333-3333-4333-8333-333333333333';
+const FINANCE_DATASET = '55555555-5555-4555-8555-555555555555';
+const TENANT = '66666666-6666-4666-8666-666666666666';
+
+function policy(): EmbedPolicy {
+  return {
+    version: 1,
+    items: {
+      'sales-overview': { type: 'report', workspaceId: WORKSPACE, reportId: REPORT },
+      finance: { type: 'report', workspaceId: WORKSPACE, reportId: FINANCE_REPORT },
+    },
+    rules: [
+      {
+        name: 'sales',
+        match: { roles: ['Sales.EU', 'Sales.US'] },
+        allow: ['sales-overview'],
+        identity: {
+          username: { claim: 'preferred_username' },
+          roles: { values: ['Viewer'], fromClaim: 'roles', map: { 'Sales.EU': 'Region EU', 'Sales.US': 'Region US' } },
+          customData: { claim: 'tid' },
+        },
+      },
+      { name: 'finance-scope', match: { scp: 'Finance.Read', tid: '*' }, allow: ['*'], identity: { username: { claim: 'oid' } } },
+    ],
+  };
+}
+
+const salesUser = { preferred_username: 'alice@contoso.example', oid: 'a11ce000-0000-4000-8000-000000000001', roles: ['Sales.EU'], tid: TENANT };
+
+function world() {
+  const metadataCalls: string[] = [];
+  const generated: GenerateTokenV2Request[] = [];
+  const fetch = async (url: string) => {
+    const path = new URL(url).pathname;
+    metadataCalls.push(path);
+    const id = path.split('/').at(-1) as string;
+    const datasetOf: Record<string, string> = { [REPORT]: DATASET, [FINANCE_REPORT]: FINANCE_DATASET };
+    if (path.includes('/reports/')) return Response.json({ id, name: 'r', datasetId: datasetOf[id], embedUrl: `https://app.powerbi.test/reportEmbed?reportId=${id}&groupId=${WORKSPACE}`, reportType: 'PowerBIReport' });
+    const rls = id === DATASET;
+    return Response.json({ id, name: 'd', isEffectiveIdentityRequired: rls, isEffectiveIdentityRolesRequired: rls });
+  };
+  const client = new PowerBiClient({ apiUrl: 'https://api.powerbi.test', getAccessToken: async () => 'sp-token', fetch, callTimeoutMs: 5000, deadlineMs: 5000, now: () => T0, sleep: async () => undefined });
+  const deps: EmbedReportDeps = {
+    policy: policy(),
+    metadata: new ItemMetadataCache(client, { ttlMs: 60_000, maxItems: 10 }),
+    tokens: new EmbedTokenCache(30 * 60_000, () => T0),
+    generateToken: async (request): Promise<EmbedToken> => {
+      generated.push(request);
+      return { token: `embed-token-${generated.length}`, tokenId: `0f0e0d0c-0000-4000-8000-00000000000${generated.length}`, expiration: new Date(T0 + 60 * 60_000).toISOString() };
+    },
+  };
+  return { deps, metadataCalls, generated };
+}
+
+describe('embedReport', () => {
+  it('returns an embed config for powerbi-client with the RLS identity from claims and policy', async () => {
+    const w = world();
+    const outcome = await embedReport(w.deps, salesUser, 'sales-overview');
+    expect(outcome).toEqual({
+      rule: 'sales',
+      identityApplied: true,
+      config: {
+        type: 'report',
+        id: REPORT,
+        embedUrl: `https://app.powerbi.test/reportEmbed?reportId=${REPORT}&groupId=${WORKSPACE}`,
+        accessToken: 'embed-token-1',
+        tokenType: 'Embed',
+        tokenId: '0f0e0d0c-0000-4000-8000-000000000001',
+        expiration: new Date(T0 + 60 * 60_000).toISOString(),
+        datasetId: DATASET,
+      },
+    });
+    expect(w.generated).toEqual([
+      {
+        datasets: [{ id: DATASET }],
+        reports: [{ id: REPORT, allowEdit: false }],
+        identities: [{ username: 'alice@contoso.example', roles: ['Viewer', 'Region EU'], customData: TENANT, datasets: [DATASET] }],
+      },
+    ]);
+    expect(w.metadataCalls).toEqual([`/v1.0/myorg/groups/${WORKSPACE}/reports/${REPORT}`, `/v1.0/myorg/groups/${WORKSPACE}/datasets/${DATASET}`]);
+  });
+
+  it('sends no identity for a report whose dataset has no RLS', async () => {
+    const w = world();
+    const outcome = await embedReport(w.deps, { oid: 'f1', scp: 'Finance.Read', tid: TENANT }, 'finance');
+    expect(outcome.identityApplied).toBe(false);
+    expect(outcome.rule).toBe('finance-scope');
+    expect(w.generated).toEqual([{ datasets: [{ id: FINANCE_DATASET }], reports: [{ id: FINANCE_REPORT, allowEdit: false }] }]);
+  });
+
+  it('serves a repeat request from the caches: no metadata call, no GenerateToken', async () => {
+    const w = world();
+    const first = await embedReport(w.deps, salesUser, 'sales-overview');
+    const second = await embedReport(w.deps, salesUser, 'sales-overview');
+    expect(second.config).toEqual(first.config);
+    expect(w.generated).toHaveLength(1);
+    expect(w.metadataCalls).toHaveLength(2);
+  });
+
+  it('gives another user of the same report another token', async () => {
+    const w = world();
+    const alice = await embedReport(w.deps, salesUser, 'sales-overview');
+    const bob = await embedReport(w.deps, { ...salesUser, preferred_username: 'bob@contoso.example', roles: ['Sales.US'] }, 'sales-overview');
+    expect(bob.config.accessToken).not.toBe(alice.config.accessToken);
+    expect(w.generated[1]?.identities).toEqual([{ username: 'bob@contoso.example', roles: ['Viewer', 'Region US'], customData: TENANT, datasets: [DATASET] }]);
+    expect(w.metadataCalls).toHaveLength(2);
+  });
+
+  it.each([
+    ['a caller no rule admits', { preferred_username: 'carol@contoso.example', roles: ['Marketing'], tid: TENANT }, 'sales-overview', 'forbidden'],
+    ['an unknown item', salesUser, 'no-such-report', 'not_found'],
+    ['a key that is not a name', salesUser, '../groups', 'bad_request'],
+  ])('refuses %s before any Power BI call', async (_name, claims, key, code) => {
+    const w = world();
+    await expect(embedReport(w.deps, claims, key)).rejects.toMatchObject({ code });
+    expect(w.metadataCalls).toHaveLength(0);
+    expect(w.generated).toHaveLength(0);
+  });
+
+  it('lets a Power BI failure through and caches nothing', async () => {
+    const w = world();
+    let fail = true;
+    const generateToken = w.deps.generateToken;
+    w.deps.generateToken = async (request) => {
+      if (fail) throw Object.assign(new Error('GenerateToken failed'), { code: 'upstream_error' });
+      return generateToken(request);
+    };
+    await expect(embedReport(w.deps, salesUser, 'sales-overview')).rejects.toThrow('GenerateToken failed');
+    fail = false;
+    await expect(embedReport(w.deps, salesUser, 'sales-overview')).resolves.toMatchObject({ config: { accessToken: 'embed-token-1' } });
+  });
+});
