@@ -1,4 +1,5 @@
 import { BrokerError } from '../errors/brokerError';
+import { isTimeoutError } from '../errors/isTimeout';
 
 // Turns an msal-node (or managed identity) failure into the broker's error: the Entra error
 // code and correlation id are kept, the description (which may quote the request) is not.
@@ -20,7 +21,7 @@ export function entraError(error: unknown): BrokerError {
   if (code && REFUSALS.has(code)) {
     return new BrokerError('upstream_refused', `Entra refused the service principal's credentials (${code}).`, { cause: error, extensions });
   }
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError' || /timed? ?out/i.test(error.message))) {
+  if (isTimeoutError(error) || (error instanceof Error && /timed? ?out/i.test(error.message))) {
     return new BrokerError('upstream_timeout', 'Entra did not answer in time.', { cause: error, extensions });
   }
   return new BrokerError('upstream_unavailable', 'The service principal cannot get a token from Entra right now.', { cause: error, extensions, retryAfterSeconds: 5 });

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { BrokerError } from '../errors/brokerError';
+import { isTimeoutError } from '../errors/isTimeout';
 
 // Reads the service principal's secret or certificate from Key Vault with the function's
 // managed identity. The SDK's own pipeline does the challenge, retries and the request id.
@@ -34,7 +35,7 @@ export function keyVaultError(error: unknown, secretName: string): BrokerError {
   if (status === 404 || status === 401 || status === 403) {
     return new BrokerError('upstream_refused', `Key Vault refused to return "${secretName}" (${status}).`, { cause: error, extensions });
   }
-  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+  if (isTimeoutError(error)) {
     return new BrokerError('upstream_timeout', 'Key Vault did not answer in time.', { cause: error, extensions });
   }
   return new BrokerError('upstream_unavailable', 'Key Vault is unavailable.', { cause: error, extensions, retryAfterSeconds: 5 });

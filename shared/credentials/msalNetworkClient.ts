@@ -1,5 +1,6 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import type { FetchLike } from '../auth/openIdDiscovery';
+import { isTimeoutError } from '../errors/isTimeout';
 
 // msal-node's network client, with what msal leaves out: a timeout on the token POST, an
 // injectable fetch, and a hook that reports each call (for dependency telemetry).
@@ -17,6 +18,9 @@ export interface UpstreamCall {
 export type UpstreamCallObserver = (call: UpstreamCall) => void;
 
 export class MsalNetworkClient implements INetworkModule {
+  /** Calls that hit our timeout; msal reports them only as a generic network error. */
+  timeouts = 0;
+
   constructor(
     private readonly fetchFn: FetchLike,
     private readonly timeoutMs: number,
@@ -54,8 +58,14 @@ export class MsalNetworkClient implements INetworkModule {
       }
       return { headers, body: body as T, status: response.status };
     } catch (error) {
-      this.observe({ target: 'entra', method, path: pathname, status: undefined, durationMs: this.now() - started, requestId: undefined, error: error instanceof Error ? error.name : 'error' });
+      if (isTimeoutError(error)) this.timeouts += 1;
+      this.observe({ target: 'entra', method, path: pathname, status: undefined, durationMs: this.now() - started, requestId: undefined, error: errorName(error) });
       throw error;
     }
   }
+}
+
+function errorName(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : 'error';
 }

@@ -20,6 +20,7 @@ export interface MsalSourceSettings {
 
 export function createMsalTokenSource(settings: MsalSourceSettings, credential: ClientCredential): TokenSource {
   const authorityHost = settings.authorityHost.replace(/\/+$/, '');
+  const networkClient = new MsalNetworkClient(settings.fetch ?? fetch, settings.timeoutMs, settings.observe);
   const config: Configuration = {
     auth: {
       clientId: settings.clientId,
@@ -31,14 +32,21 @@ export function createMsalTokenSource(settings: MsalSourceSettings, credential: 
       ...(credential.kind === 'assertion' ? { clientAssertion: () => credential.getAssertion() } : {}),
     },
     system: {
-      networkClient: new MsalNetworkClient(settings.fetch ?? fetch, settings.timeoutMs, settings.observe),
+      networkClient,
       loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined },
     },
   };
   const client = new ConfidentialClientApplication(config);
   return {
     async acquire(forceRefresh) {
-      const result = await client.acquireTokenByClientCredential({ scopes: [settings.scope], skipCache: forceRefresh });
+      const timeoutsBefore = networkClient.timeouts;
+      let result;
+      try {
+        result = await client.acquireTokenByClientCredential({ scopes: [settings.scope], skipCache: forceRefresh });
+      } catch (error) {
+        if (networkClient.timeouts > timeoutsBefore) throw Object.assign(new Error('Entra did not answer in time', { cause: error }), { name: 'TimeoutError' });
+        throw error;
+      }
       if (!result?.accessToken || !result.expiresOn) throw new Error('msal returned no token');
       // msal measures expiry on the system clock; keep the remaining lifetime, on our clock.
       const now = settings.now ?? Date.now;

@@ -1,4 +1,5 @@
 import { BrokerError } from '../errors/brokerError';
+import { isTimeoutError } from '../errors/isTimeout';
 import type { FetchLike } from '../auth/openIdDiscovery';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
 import { backoffMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs, RETRYABLE_STATUSES, type RetryPolicy } from './retryPolicy';
@@ -92,7 +93,7 @@ export class PowerBiClient {
         if (response.ok) return this.readJson<T>(response);
         throw await this.refusal(response);
       }
-      if (isTimeout(last.error)) break;
+      if (isTimeoutError(last.error)) break;
       const retryAfterMs = parseRetryAfterMs(response?.headers.get('retry-after'), this.now());
       const wait = backoffMs(this.retry, attempt, retryAfterMs);
       if (attempt === this.retry.maxAttempts || this.now() + wait >= deadline) break;
@@ -117,7 +118,7 @@ export class PowerBiClient {
       return { response };
     } catch (error) {
       if (error instanceof BrokerError) throw error;
-      const timedOut = signal.aborted || isTimeout(error);
+      const timedOut = signal.aborted || isTimeoutError(error);
       this.options.observe?.({ target: 'powerbi', method, path, status: undefined, durationMs: this.now() - started, requestId: undefined, error: timedOut ? 'timeout' : 'network' });
       return { error: timedOut ? Object.assign(new Error('Power BI call timed out'), { name: 'TimeoutError', cause: error }) : error };
     }
@@ -147,7 +148,7 @@ export class PowerBiClient {
         ...(retryAfterMs !== undefined ? { retryAfterSeconds: retryAfterMs / 1000 } : {}),
       });
     }
-    if (isTimeout(error) || this.now() >= deadline) {
+    if (isTimeoutError(error) || this.now() >= deadline) {
       return new BrokerError('upstream_timeout', 'Power BI did not answer in time.', { cause: error, extensions: { upstream: 'powerbi' } });
     }
     return new BrokerError('upstream_unavailable', 'Power BI cannot be reached.', { cause: error, extensions: { upstream: 'powerbi' }, retryAfterSeconds: 5 });
@@ -162,9 +163,6 @@ export function guid(id: string): string {
   return id;
 }
 
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-}
 
 function requestIdOf(response: Response): string | undefined {
   return response.headers.get('requestid') ?? response.headers.get('x-ms-request-id') ?? undefined;

@@ -5,7 +5,7 @@ const PATTERNS: [RegExp, string][] = [
   [/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[redacted-jwt]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]'],
   [/\b(client_secret|client_assertion|access_token|refresh_token|id_token|password|sig|code)=([^&\s"']+)/gi, '$1=[redacted]'],
-  [/"(accessToken|access_token|token|secret|value|clientSecret|client_secret)"\s*:\s*"[^"]*"/g, '"$1":"[redacted]"'],
+  [/(\\?")(accessToken|access_token|refresh_token|id_token|token|secret|value|clientSecret|client_secret|password)\1\s*:\s*\1(?:[^"\\]|\\(?!"))*\1/g, '$1$2$1:$1[redacted]$1'],
 ];
 
 export function redact(text: string): string {

@@ -9,6 +9,13 @@ describe('an Entra outage on a cold instance', () => {
 
   afterAll(() => app.close());
 
+  it('answers 504 when Entra does not answer within the upstream timeout', async () => {
+    app.azure.entra.server.inject({ kind: 'hang', times: 1, path: '/oauth2/v2.0/token' });
+    const res = await app.getAs('alice', '/api/embed/reports/sales-overview');
+    expect(res.status).toBe(504);
+    expect(await res.json()).toMatchObject({ code: 'upstream_timeout', upstream: 'entra' });
+  });
+
   it('answers 503 while Entra fails, then recovers at once when it is back', async () => {
     app.azure.entra.server.inject({ kind: 'status', status: 503, ratio: 1, path: '/oauth2/v2.0/token', body: { error: 'temporarily_unavailable' } });
     const down = await app.getAs('alice', '/api/embed/reports/sales-overview');

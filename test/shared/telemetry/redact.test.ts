@@ -81,3 +81,11 @@ describe('describeError', () => {
     expect(describeError({ token: OPAQUE })).toBe('non-error value thrown');
   });
 });
+
+describe('redact JSON credential fields', () => {
+  it('masks plain and escaped JSON fields whatever their value', () => {
+    expect(redact('{"password":"hunter2","a":1}')).toBe('{"password":"[redacted]","a":1}');
+    expect(redact('{"refresh_token": "r1"}')).toBe('{"refresh_token":"[redacted]"}');
+    expect(redact('body was {\\"token\\":\\"abc\\"} end')).toBe('body was {\\"token\\":\\"[redacted]\\"} end');
+  });
+});
