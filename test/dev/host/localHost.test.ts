@@ -51,6 +51,17 @@ describe('local host', () => {
     expect(await res.json()).toMatchObject({ code: 'payload_too_large' });
   });
 
+  it('answers malformed JSON with 400 problem+json through the shared body reader', async () => {
+    const bad = await fetch(`${host.url}/api/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"unterminated": ' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toBe('application/problem+json');
+    expect(await bad.json()).toMatchObject({ code: 'invalid_json' });
+    const notJson = await fetch(`${host.url}/api/json`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    expect(await notJson.json()).toMatchObject({ status: 400, code: 'bad_request' });
+    const good = await fetch(`${host.url}/api/json`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"a":[1]}' });
+    expect(await good.json()).toEqual({ received: { a: [1] } });
+  });
+
   it('serves catch-all routes', async () => {
     expect(await (await fetch(`${host.url}/api/files/a/b.txt`)).json()).toEqual({ rest: 'a/b.txt' });
   });
