@@ -109,6 +109,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     getAccessToken,
     callTimeoutMs: config.upstream.callTimeoutMs,
     deadlineMs: config.upstream.deadlineMs,
+    onTokenRejected: () => tokens.invalidate(),
     now,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.observe ? { observe: deps.observe } : {}),
@@ -120,7 +121,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   return {
     config,
     authenticate: (evidence) => authenticator.authenticate(evidence),
-    embedReport: (claims, key) => embedReport({ policy: config.policy, metadata, tokens: embedTokens, generateToken: (request) => powerBi.generateToken(request) }, claims, key),
+    embedReport: (claims, key) => embedReport({ policy: config.policy, metadata, tokens: embedTokens, generateToken: (request, deadline) => powerBi.generateToken(request, deadline), deadlineFromNow: () => powerBi.deadlineFromNow() }, claims, key),
     async readiness() {
       try {
         await getAccessToken();

@@ -9,6 +9,8 @@ interface MsalErrorLike {
   status?: number;
   correlationId?: string;
   name?: string;
+  /** Entra's Retry-After, when it sent one (see msalTokenSource). */
+  retryAfterMs?: number;
 }
 
 const REFUSALS = new Set(['invalid_client', 'unauthorized_client', 'invalid_scope', 'invalid_request', 'invalid_grant', 'invalid_resource']);
@@ -24,5 +26,9 @@ export function entraError(error: unknown): BrokerError {
   if (isTimeoutError(error) || (error instanceof Error && /timed? ?out/i.test(error.message))) {
     return new BrokerError('upstream_timeout', 'Entra did not answer in time.', { cause: error, extensions });
   }
-  return new BrokerError('upstream_unavailable', 'The service principal cannot get a token from Entra right now.', { cause: error, extensions, retryAfterSeconds: 5 });
+  return new BrokerError('upstream_unavailable', 'The service principal cannot get a token from Entra right now.', {
+    cause: error,
+    extensions,
+    ...(typeof msal.retryAfterMs === 'number' ? { retryAfterSeconds: msal.retryAfterMs / 1000 } : {}),
+  });
 }

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { BrokerError } from '../errors/brokerError';
+import { parseRetryAfterMs } from '../http/retryAfter';
 import { isTimeoutError } from '../errors/isTimeout';
 
 // Reads the service principal's secret or certificate from Key Vault with the function's
@@ -38,7 +39,8 @@ export function keyVaultError(error: unknown, secretName: string): BrokerError {
   if (isTimeoutError(error)) {
     return new BrokerError('upstream_timeout', 'Key Vault did not answer in time.', { cause: error, extensions });
   }
-  return new BrokerError('upstream_unavailable', 'Key Vault is unavailable.', { cause: error, extensions, retryAfterSeconds: 5 });
+  const retryAfterMs = parseRetryAfterMs(rest?.response?.headers?.get('retry-after'), Date.now());
+  return new BrokerError('upstream_unavailable', 'Key Vault is unavailable.', { cause: error, extensions, ...(retryAfterMs !== undefined ? { retryAfterSeconds: retryAfterMs / 1000 } : {}) });
 }
 
 export function createKeyVaultSecretReader(options: { vaultUrl: string; credential: TokenCredential; timeoutMs: number }): SecretReader {

@@ -20,6 +20,8 @@ export type UpstreamCallObserver = (call: UpstreamCall) => void;
 export class MsalNetworkClient implements INetworkModule {
   /** Calls that hit our timeout; msal reports them only as a generic network error. */
   timeouts = 0;
+  /** Retry-After of the last answer (Entra sends it with 429 and 503); msal does not pass it on. */
+  lastRetryAfter: string | undefined;
 
   constructor(
     private readonly fetchFn: FetchLike,
@@ -49,6 +51,7 @@ export class MsalNetworkClient implements INetworkModule {
       const text = await response.text();
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => (headers[name] = value));
+      this.lastRetryAfter = response.status >= 400 ? headers['retry-after'] : undefined;
       this.observe({ target: 'entra', method, path: pathname, status: response.status, durationMs: this.now() - started, requestId: headers['x-ms-request-id'] });
       let body: unknown;
       try {

@@ -1,5 +1,6 @@
 import { ConfidentialClientApplication, LogLevel, type Configuration } from '@azure/msal-node';
 import type { FetchLike } from '../auth/openIdDiscovery';
+import { parseRetryAfterMs } from '../http/retryAfter';
 import type { ClientCredential } from './clientCredential';
 import { MsalNetworkClient, type UpstreamCallObserver } from './msalNetworkClient';
 import type { TokenSource } from './servicePrincipalToken';
@@ -40,11 +41,14 @@ export function createMsalTokenSource(settings: MsalSourceSettings, credential: 
   return {
     async acquire(forceRefresh) {
       const timeoutsBefore = networkClient.timeouts;
+      networkClient.lastRetryAfter = undefined;
       let result;
       try {
         result = await client.acquireTokenByClientCredential({ scopes: [settings.scope], skipCache: forceRefresh });
       } catch (error) {
         if (networkClient.timeouts > timeoutsBefore) throw Object.assign(new Error('Entra did not answer in time', { cause: error }), { name: 'TimeoutError' });
+        const retryAfterMs = parseRetryAfterMs(networkClient.lastRetryAfter, Date.now());
+        if (retryAfterMs !== undefined && error && typeof error === 'object') Object.assign(error, { retryAfterMs });
         throw error;
       }
       if (!result?.accessToken || !result.expiresOn) throw new Error('msal returned no token');

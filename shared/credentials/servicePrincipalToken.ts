@@ -37,6 +37,10 @@ export function isCredentialRejected(error: unknown): boolean {
 
 export class ServicePrincipalTokenProvider {
   private current: AccessToken | undefined;
+  /** Entra said when to come back (Retry-After on a 429/503): no call before then. */
+  private retryNotBefore = 0;
+  /** After invalidate(): msal's cache still holds the refused token, so skip it. */
+  private forceNext = false;
   /** A token shorter than the minimum (Entra gave nothing better) is reused briefly rather than re-fetched per request. */
   private shortTokenAcceptedUntil = 0;
   private source: { credential: ClientCredential; source: TokenSource } | undefined;
@@ -54,8 +58,19 @@ export class ServicePrincipalTokenProvider {
     return this.now() < this.shortTokenAcceptedUntil && this.current.expiresOnMs > this.now() ? this.current : undefined;
   }
 
+  /** Power BI refused the cached token (revoked, or clocks disagree): the next call fetches a new one. */
+  invalidate(): void {
+    if (this.current) this.forceNext = true;
+    this.current = undefined;
+    this.shortTokenAcceptedUntil = 0;
+  }
+
   async getToken(): Promise<AccessToken> {
-    return this.peek() ?? this.flight.run('token', () => this.fetchFresh());
+    const cached = this.peek();
+    if (cached) return cached;
+    const waitMs = this.retryNotBefore - this.now();
+    if (waitMs > 0) throw Object.assign(new Error('Entra asked to wait before the next token request'), { name: 'EntraBackoff', retryAfterMs: waitMs });
+    return this.flight.run('token', () => this.fetchFresh());
   }
 
   private isFreshEnough(token: AccessToken): boolean {
@@ -71,16 +86,18 @@ export class ServicePrincipalTokenProvider {
     try {
       return await this.sourceFor(credential).acquire(forceRefresh);
     } catch (error) {
-      // msal remembers a 429/5xx and fails locally for up to 60 s; a fresh client recovers as
-      // soon as Entra does. Our own cache still holds the last good token.
+      // msal remembers a 429/5xx and fails locally for up to 60 s, ignoring Retry-After; a fresh
+      // client recovers as soon as Entra does, and Entra's own Retry-After is honoured above it.
       if (!isCredentialRejected(error)) this.source = undefined;
+      const retryAfterMs = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+      if (typeof retryAfterMs === 'number') this.retryNotBefore = this.now() + retryAfterMs;
       throw error;
     }
   }
 
   private async fetchFresh(): Promise<AccessToken> {
     // With a token in hand msal's cache holds it too, and it is too short: skip that cache.
-    const forceRefresh = this.current !== undefined;
+    const forceRefresh = this.current !== undefined || this.forceNext;
     const credential = await this.options.credential.get();
     let token: AccessToken;
     try {
@@ -99,6 +116,7 @@ export class ServicePrincipalTokenProvider {
       if (token.expiresOnMs <= this.now()) throw new BrokerError('upstream_invalid_response', 'Entra issued a token that has already expired.', { extensions: { upstream: 'entra' } });
     }
     this.current = token;
+    this.forceNext = false;
     return token;
   }
 }

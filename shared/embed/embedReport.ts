@@ -16,14 +16,17 @@ export interface ReportEmbedConfig {
   tokenType: 'Embed';
   tokenId: string;
   expiration: string;
-  datasetId: string;
+  /** Absent for a paginated report without a Power BI dataset. */
+  datasetId?: string;
 }
 
 export interface EmbedReportDeps {
   policy: EmbedPolicy;
   metadata: ItemMetadataCache;
   tokens: EmbedTokenCache;
-  generateToken: (request: GenerateTokenV2Request) => Promise<EmbedToken>;
+  generateToken: (request: GenerateTokenV2Request, deadline: number) => Promise<EmbedToken>;
+  /** The deadline of a request starting now (epoch ms): every upstream call of the request shares it. */
+  deadlineFromNow: () => number;
 }
 
 export interface EmbedOutcome {
@@ -34,11 +37,12 @@ export interface EmbedOutcome {
 
 export async function embedReport(deps: EmbedReportDeps, claims: Claims, key: string): Promise<EmbedOutcome> {
   const grant = authorizeEmbed(deps.policy, claims, key);
+  const deadline = deps.deadlineFromNow();
   const { workspaceId, reportId } = grant.item;
-  const report = await deps.metadata.report(workspaceId, reportId);
-  const dataset = await deps.metadata.dataset(workspaceId, report.datasetId);
+  const report = await deps.metadata.report(workspaceId, reportId, deadline);
+  const dataset = report.datasetId ? await deps.metadata.dataset(report.datasetWorkspaceId ?? workspaceId, report.datasetId, deadline) : undefined;
   const request = buildReportTokenRequest(report, dataset, grant.identity);
-  const token = await deps.tokens.getOrCreate(request, () => deps.generateToken(request));
+  const token = await deps.tokens.getOrCreate(request, () => deps.generateToken(request, deadline));
   return {
     rule: grant.rule,
     identityApplied: request.identities !== undefined,
@@ -50,7 +54,7 @@ export async function embedReport(deps: EmbedReportDeps, claims: Claims, key: st
       tokenType: 'Embed',
       tokenId: token.tokenId,
       expiration: token.expiration,
-      datasetId: report.datasetId,
+      ...(report.datasetId ? { datasetId: report.datasetId } : {}),
     },
   };
 }

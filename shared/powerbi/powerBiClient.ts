@@ -2,7 +2,8 @@ import { BrokerError } from '../errors/brokerError';
 import { isTimeoutError } from '../errors/isTimeout';
 import type { FetchLike } from '../auth/openIdDiscovery';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
-import { backoffMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs, RETRYABLE_STATUSES, type RetryPolicy } from './retryPolicy';
+import { parseRetryAfterMs } from '../http/retryAfter';
+import { backoffMs, DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy } from './retryPolicy';
 
 // The Power BI REST calls the broker makes. Each call has its own timeout, retries within one
 // overall deadline, and keeps the upstream RequestId on every error: Microsoft support asks for it.
@@ -17,12 +18,17 @@ export interface PowerBiClientOptions {
   deadlineMs: number;
   retry?: RetryPolicy;
   observe?: UpstreamCallObserver;
+  /** Power BI refused our access token (401, or 403 TokenExpired): drop it so the retry gets a new one. */
+  onTokenRejected?: () => void;
 }
 
 export interface ReportInfo {
   id: string;
   name: string;
-  datasetId: string;
+  /** Absent for a paginated report whose data does not come from a Power BI dataset. */
+  datasetId?: string;
+  /** The dataset's workspace, when it is not the report's. */
+  datasetWorkspaceId?: string;
   embedUrl: string;
   reportType: string;
 }
@@ -68,29 +74,38 @@ export class PowerBiClient {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
   }
 
-  getReport(workspaceId: string, reportId: string): Promise<ReportInfo> {
-    return this.call<ReportInfo>('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/reports/${guid(reportId)}`);
+  /** When a request started now would have to be done: pass it to every call of one request. */
+  deadlineFromNow(): number {
+    return this.now() + this.options.deadlineMs;
   }
 
-  getDataset(workspaceId: string, datasetId: string): Promise<DatasetInfo> {
-    return this.call<DatasetInfo>('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/datasets/${guid(datasetId)}`);
+  getReport(workspaceId: string, reportId: string, deadline = this.deadlineFromNow()): Promise<ReportInfo> {
+    return this.call<ReportInfo>('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/reports/${guid(reportId)}`, deadline);
   }
 
-  generateToken(request: GenerateTokenV2Request): Promise<EmbedToken> {
-    return this.call<EmbedToken>('POST', '/v1.0/myorg/GenerateToken', request);
+  getDataset(workspaceId: string, datasetId: string, deadline = this.deadlineFromNow()): Promise<DatasetInfo> {
+    return this.call<DatasetInfo>('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/datasets/${guid(datasetId)}`, deadline);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const deadline = this.now() + this.options.deadlineMs;
+  generateToken(request: GenerateTokenV2Request, deadline = this.deadlineFromNow()): Promise<EmbedToken> {
+    return this.call<EmbedToken>('POST', '/v1.0/myorg/GenerateToken', deadline, request);
+  }
+
+  private async call<T>(method: string, path: string, deadline: number, body?: unknown): Promise<T> {
     const url = `${this.options.apiUrl.replace(/\/+$/, '')}${path}`;
     let last: Attempt = {};
+    let tokenRenewed = false;
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
-      const remaining = deadline - this.now();
-      if (remaining <= 0) break;
-      last = await this.attempt(method, url, path, body, Math.min(this.options.callTimeoutMs, remaining));
+      if (deadline - this.now() <= 0) break;
+      last = await this.attempt(method, url, path, body, deadline);
       const { response } = last;
       if (response && !RETRYABLE_STATUSES.has(response.status)) {
         if (response.ok) return this.readJson<T>(response);
+        if (!tokenRenewed && this.options.onTokenRejected && (await isTokenRejection(response))) {
+          tokenRenewed = true;
+          this.options.onTokenRejected();
+          continue;
+        }
         throw await this.refusal(response);
       }
       if (isTimeoutError(last.error)) break;
@@ -103,11 +118,13 @@ export class PowerBiClient {
     throw this.giveUp(last, deadline);
   }
 
-  private async attempt(method: string, url: string, path: string, body: unknown, timeoutMs: number): Promise<Attempt> {
+  private async attempt(method: string, url: string, path: string, body: unknown, deadline: number): Promise<Attempt> {
+    // The token first: its wait (a cold Key Vault read and Entra call) counts against the
+    // request's deadline, not against this call's own timeout.
+    const token = await this.tokenBefore(deadline);
     const started = this.now();
-    const signal = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.timeout(Math.max(1, Math.min(this.options.callTimeoutMs, deadline - started)));
     try {
-      const token = await this.options.getAccessToken();
       const response = await this.fetchFn(url, {
         method,
         headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -121,6 +138,22 @@ export class PowerBiClient {
       const timedOut = signal.aborted || isTimeoutError(error);
       this.options.observe?.({ target: 'powerbi', method, path, status: undefined, durationMs: this.now() - started, requestId: undefined, error: timedOut ? 'timeout' : 'network' });
       return { error: timedOut ? Object.assign(new Error('Power BI call timed out'), { name: 'TimeoutError', cause: error }) : error };
+    }
+  }
+
+  private async tokenBefore(deadline: number): Promise<string> {
+    const remaining = deadline - this.now();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new BrokerError('upstream_timeout', 'No service-principal token could be had within the request deadline.', { extensions: { upstream: 'entra' } })),
+        Math.max(0, remaining),
+      );
+    });
+    try {
+      return await Promise.race([this.options.getAccessToken(), expired]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -171,6 +204,13 @@ function requestIdOf(response: Response): string | undefined {
 function upstreamExtensions(response: Response): Record<string, string> {
   const requestId = requestIdOf(response);
   return { upstream: 'powerbi', ...(requestId ? { upstreamRequestId: requestId } : {}) };
+}
+
+/** 401, or 403 with TokenExpired: Power BI refused the access token itself, not the request. */
+async function isTokenRejection(response: Response): Promise<boolean> {
+  if (response.status === 401) return true;
+  if (response.status !== 403) return false;
+  return (await upstreamCode(response.clone())) === 'TokenExpired';
 }
 
 async function upstreamCode(response: Response): Promise<string | undefined> {

@@ -5,8 +5,10 @@ import type { DatasetInfo, GenerateTokenV2Request, ReportInfo } from './powerBiC
 // The GenerateToken (V2) body for one report. The identity goes in exactly when the dataset
 // enforces RLS (Power BI refuses it otherwise), with roles when the dataset requires roles.
 
-export function buildReportTokenRequest(report: ReportInfo, dataset: DatasetInfo, identity: EffectiveIdentity): GenerateTokenV2Request {
+export function buildReportTokenRequest(report: ReportInfo, dataset: DatasetInfo | undefined, identity: EffectiveIdentity): GenerateTokenV2Request {
   const paginated = report.reportType === 'PaginatedReport';
+  // A paginated report on other data sources has no Power BI dataset: nothing to grant, no RLS to apply.
+  if (!dataset) return { datasets: [], reports: [{ id: report.id, allowEdit: false }] };
   const request: GenerateTokenV2Request = {
     // A paginated report on a Power BI dataset needs read-only XMLA access to it.
     datasets: [paginated ? { id: dataset.id, xmlaPermissions: 'ReadOnly' } : { id: dataset.id }],

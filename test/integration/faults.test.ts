@@ -57,6 +57,15 @@ describe('upstream faults', () => {
     expect(await res.json()).toMatchObject({ code: 'upstream_timeout' });
   });
 
+  it('gets a new service-principal token once when Power BI refuses the cached one', async () => {
+    expect((await embedAsNewUser()).status).toBe(200);
+    const entraCalls = () => app.azure.entra.server.log.count({ method: 'POST', path: '/oauth2/v2.0/token' });
+    const before = entraCalls();
+    app.azure.powerBi.inject({ kind: 'status', status: 403, times: 1, method: 'POST', path: /GenerateToken$/i, body: { error: { code: 'TokenExpired', message: 'Access token has expired, resubmit with a new access token' } } });
+    expect((await embedAsNewUser()).status).toBe(200);
+    expect(entraCalls()).toBe(before + 1);
+  });
+
   it('answers 502 for a malformed Power BI answer', async () => {
     app.azure.powerBi.inject({ kind: 'malformed', method: 'POST', path: /GenerateToken$/i });
     const res = await embedAsNewUser();

@@ -48,11 +48,12 @@ describe('entraError', () => {
     expect(entraError(new Error('connect ETIMEDOUT 10.0.0.1:443')).code).toBe('upstream_timeout');
   });
 
-  it('maps a throttling or server error to upstream_unavailable (503) with Retry-After', () => {
+  it("maps a throttling or server error to upstream_unavailable (503), with Entra's Retry-After when it sent one", () => {
+    expect(entraError(Object.assign(msalError('temporarily_unavailable', { status: 429 }), { retryAfterMs: 12_000 })).retryAfterSeconds).toBe(12);
     const error = entraError(msalError('temporarily_unavailable', { status: 503 }));
     expect(error.code).toBe('upstream_unavailable');
     expect(error.status).toBe(503);
-    expect(error.retryAfterSeconds).toBe(5);
+    expect(error.retryAfterSeconds).toBeUndefined();
     expect(error.extensions).toEqual({ upstream: 'entra', upstreamCode: 'temporarily_unavailable' });
   });
 

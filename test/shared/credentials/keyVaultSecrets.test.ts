@@ -3,8 +3,8 @@ import { keyVaultError } from '../../../shared/credentials/keyVaultSecrets';
 // Key Vault failures (as the SDK throws them: a RestError with statusCode, code and the
 // response) mapped to the broker's error, keeping Key Vault's request id.
 
-function restError(statusCode: number | undefined, code?: string, requestId?: string): Error {
-  const headers = new Map(requestId ? [['x-ms-request-id', requestId]] : []);
+function restError(statusCode: number | undefined, code?: string, requestId?: string, retryAfter?: string): Error {
+  const headers = new Map([...(requestId ? [['x-ms-request-id', requestId]] : []), ...(retryAfter ? [['retry-after', retryAfter]] : [])] as [string, string][]);
   return Object.assign(new Error(`Key Vault said ${statusCode ?? 'nothing'}: value=s3cr3t`), {
     name: 'RestError',
     ...(statusCode !== undefined ? { statusCode } : {}),
@@ -41,12 +41,16 @@ describe('keyVaultError', () => {
     ['a 429 after the SDK retries', restError(429, 'Throttled')],
     ['a network failure', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { name: 'RestError', code: 'ECONNREFUSED' })],
     ['a value that is not an error', undefined],
-  ])('maps %s to upstream_unavailable (503) with Retry-After', (_name, cause) => {
+  ])('maps %s to upstream_unavailable (503), with no Retry-After that Key Vault did not send', (_name, cause) => {
     const error = keyVaultError(cause, 'powerbi-client-secret');
     expect(error.code).toBe('upstream_unavailable');
     expect(error.status).toBe(503);
-    expect(error.retryAfterSeconds).toBe(5);
+    expect(error.retryAfterSeconds).toBeUndefined();
     expect(error.extensions.upstream).toBe('keyvault');
+  });
+
+  it("passes Key Vault's own Retry-After on", () => {
+    expect(keyVaultError(restError(429, 'Throttled', undefined, '7'), 'powerbi-client-secret').retryAfterSeconds).toBe(7);
   });
 
   it('keeps the request id of a server error and never the message', () => {

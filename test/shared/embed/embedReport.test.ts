@@ -57,6 +57,7 @@ function world() {
     policy: policy(),
     metadata: new ItemMetadataCache(client, { ttlMs: 60_000, maxItems: 10 }),
     tokens: new EmbedTokenCache(30 * 60_000, () => T0),
+    deadlineFromNow: () => T0 + 5000,
     generateToken: async (request): Promise<EmbedToken> => {
       generated.push(request);
       return { token: `embed-token-${generated.length}`, tokenId: `0f0e0d0c-0000-4000-8000-00000000000${generated.length}`, expiration: new Date(T0 + 60 * 60_000).toISOString() };
@@ -134,9 +135,9 @@ describe('embedReport', () => {
     const w = world();
     let fail = true;
     const generateToken = w.deps.generateToken;
-    w.deps.generateToken = async (request) => {
+    w.deps.generateToken = async (request, deadline) => {
       if (fail) throw Object.assign(new Error('GenerateToken failed'), { code: 'upstream_error' });
-      return generateToken(request);
+      return generateToken(request, deadline);
     };
     await expect(embedReport(w.deps, salesUser, 'sales-overview')).rejects.toThrow('GenerateToken failed');
     fail = false;

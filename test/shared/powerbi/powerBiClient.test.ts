@@ -258,3 +258,49 @@ describe('PowerBiClient', () => {
     }
   });
 });
+
+describe('PowerBiClient deadline', () => {
+  it('keeps retries of slow failing calls within one deadline', async () => {
+    let now = T0;
+    let attempts = 0;
+    const client = new PowerBiClient({
+      apiUrl: API,
+      getAccessToken: async () => ACCESS_TOKEN,
+      fetch: async () => {
+        attempts += 1;
+        now += 1_800;
+        return json(503, { error: { code: 'ServiceUnavailable' } });
+      },
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+      callTimeoutMs: 2_000,
+      deadlineMs: 5_000,
+    });
+    const error = await brokerFailure(client.generateToken({ datasets: [], reports: [{ id: REPORT }] }));
+    expect(error.code).toBe('upstream_unavailable');
+    expect(attempts).toBeLessThan(DEFAULT_RETRY_POLICY.maxAttempts);
+  });
+
+  it('makes no call once the request deadline has passed, and says it timed out', async () => {
+    const { client, sent } = harness([json(200, REPORT_BODY)]);
+    const error = await brokerFailure(client.getReport(WORKSPACE, REPORT, T0 - 1));
+    expect(error.code).toBe('upstream_timeout');
+    expect(sent).toHaveLength(0);
+  });
+
+  it('counts the wait for the access token against the request deadline', async () => {
+    let now = T0;
+    const { client, sent } = harness([json(200, REPORT_BODY)], {
+      now: () => now,
+      getAccessToken: async () => {
+        now += 30_000;
+        return ACCESS_TOKEN;
+      },
+    });
+    const report = await client.getReport(WORKSPACE, REPORT, T0 + 40_000);
+    expect(report.id).toBe(REPORT);
+    expect(sent).toHaveLength(1);
+  });
+});
