@@ -21,6 +21,8 @@ import { PowerBiClient } from '../powerbi/powerBiClient';
 
 export const METADATA_TTL_MS = 10 * 60_000;
 export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
+export const READINESS_FAILURE_TTL_MS = 5_000;
+export const CREDENTIAL_REREAD_INTERVAL_MS = 30_000;
 
 export interface BrokerDeps {
   fetch?: FetchLike;
@@ -76,7 +78,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const minLifetimeMs = config.embed.minLifetimeMinutes * 60_000;
 
   const tokens = new ServicePrincipalTokenProvider({
-    credential: new RefreshableValue(loadCredential(config, managedIdentity)),
+    // A secret that Entra refuses even after a re-read is read again at most every 30 s.
+    credential: new RefreshableValue(loadCredential(config, managedIdentity), { minRefreshIntervalMs: CREDENTIAL_REREAD_INTERVAL_MS, now }),
     createSource: (credential) =>
       createMsalTokenSource(
         {
@@ -116,6 +119,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   });
   const metadata = new ItemMetadataCache(powerBi, { ttlMs: METADATA_TTL_MS, maxItems: 1000 });
   const embedTokens = new EmbedTokenCache(minLifetimeMs, now);
+  let lastFailure: { until: number; report: ReadinessReport } | undefined;
   const authenticator = createCallerAuthenticator(config.auth, { ...(deps.fetch ? { fetch: deps.fetch } : {}) });
 
   return {
@@ -123,12 +127,19 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     authenticate: (evidence) => authenticator.authenticate(evidence),
     embedReport: (claims, key) => embedReport({ policy: config.policy, metadata, tokens: embedTokens, generateToken: (request, deadline) => powerBi.generateToken(request, deadline), deadlineFromNow: () => powerBi.deadlineFromNow() }, claims, key),
     async readiness() {
+      // An anonymous probe must not drive Key Vault and Entra calls while they fail: a failure
+      // is kept for a few seconds, and the answer names only the error code and upstream.
+      if (lastFailure && now() < lastFailure.until) return lastFailure.report;
       try {
         await getAccessToken();
+        lastFailure = undefined;
         return { ready: true, checks: [{ name: 'service-principal-token', ok: true }] };
       } catch (error) {
-        const detail = error instanceof BrokerError ? `${error.code}: ${error.message}` : 'unexpected error';
-        return { ready: false, checks: [{ name: 'service-principal-token', ok: false, detail }] };
+        const known = error instanceof BrokerError ? error : undefined;
+        const detail = known ? `${known.code}${known.extensions.upstream ? ` (${String(known.extensions.upstream)})` : ''}` : 'internal';
+        const report = { ready: false, checks: [{ name: 'service-principal-token', ok: false, detail }] };
+        lastFailure = { until: now() + READINESS_FAILURE_TTL_MS, report };
+        return report;
       }
     },
   };

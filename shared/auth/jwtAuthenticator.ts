@@ -28,7 +28,7 @@ export class JwtAuthenticator {
   private keySet: KeySet | undefined;
 
   constructor(private readonly options: JwtAuthenticatorOptions) {
-    this.discovery = new OpenIdDiscovery(options.issuer, options.fetch, options.timeoutMs);
+    this.discovery = new OpenIdDiscovery(options.issuer, options.fetch, options.timeoutMs, options.now ? () => (options.now as () => number)() * 1000 : Date.now);
   }
 
   async verify(token: string): Promise<JWTPayload> {

@@ -11,25 +11,38 @@ export interface DiscoveryDocument {
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
+export const DISCOVERY_FAILURE_COOLDOWN_MS = 5_000;
+
 export function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }
 
 export class OpenIdDiscovery {
   private document: DiscoveryDocument | undefined;
+  /** A failed fetch is answered again for a short while, so an issuer outage is not hammered per request. */
+  private failure: { error: unknown; until: number } | undefined;
   private readonly flight = new SingleFlight<DiscoveryDocument>();
 
   constructor(
     private readonly issuer: string,
     private readonly fetchFn: FetchLike = fetch,
     private readonly timeoutMs = 5000,
+    private readonly now: () => number = Date.now,
+    private readonly failureCooldownMs = DISCOVERY_FAILURE_COOLDOWN_MS,
   ) {}
 
   async get(): Promise<DiscoveryDocument> {
     if (this.document) return this.document;
+    if (this.failure && this.now() < this.failure.until) throw this.failure.error;
     return this.flight.run('discovery', async () => {
-      this.document = await this.load();
-      return this.document;
+      try {
+        this.document = await this.load();
+        this.failure = undefined;
+        return this.document;
+      } catch (error) {
+        this.failure = { error, until: this.now() + this.failureCooldownMs };
+        throw error;
+      }
     });
   }
 

@@ -167,16 +167,19 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
   const certificateName = credential === 'certificate' ? r.required('POWERBI_CERTIFICATE_NAME', ' when POWERBI_CREDENTIAL is certificate') : r.optional('POWERBI_CERTIFICATE_NAME');
   if (certificateName && !KEY_VAULT_NAME.test(certificateName)) r.problems.push(`POWERBI_CERTIFICATE_NAME is not a valid Key Vault name (got "${certificateName}")`);
 
-  const runningInAzure = r.optional('WEBSITE_INSTANCE_ID') !== undefined;
+  // Set by App Service and every Functions hosting plan; Core Tools and the local host set neither.
+  const runningInAzure = ['WEBSITE_INSTANCE_ID', 'WEBSITE_OWNER_NAME', 'CONTAINER_NAME'].some((name) => r.optional(name) !== undefined);
   const mode = r.oneOf('AUTH_MODE', AUTH_MODES, 'jwt');
   let auth: BrokerConfig['auth'] = { mode: 'none' };
   if (mode === 'jwt') {
     const issuer = r.required('AUTH_ISSUER', ' when AUTH_MODE is jwt');
     r.httpsUrl('AUTH_ISSUER', issuer);
-    const audiences = (r.required('AUTH_AUDIENCE', ' when AUTH_MODE is jwt') || '')
+    const rawAudience = r.required('AUTH_AUDIENCE', ' when AUTH_MODE is jwt');
+    const audiences = rawAudience
       .split(',')
       .map((a) => a.trim())
       .filter(Boolean);
+    if (rawAudience && audiences.length === 0) r.problems.push('AUTH_AUDIENCE must name at least one audience');
     auth = { mode, issuer, audiences };
   } else if (mode === 'easyauth') {
     auth = { mode };

@@ -27,6 +27,13 @@ export interface ServicePrincipalTokenOptions {
   onShortToken?: (remainingMs: number) => void;
 }
 
+/** A re-read that brought back the same secret or certificate: retrying Entra with it is pointless. */
+function sameCredential(a: ClientCredential, b: ClientCredential): boolean {
+  if (a.kind === 'secret' && b.kind === 'secret') return a.secret === b.secret;
+  if (a.kind === 'certificate' && b.kind === 'certificate') return a.thumbprintSha256 === b.thumbprintSha256;
+  return false;
+}
+
 export const SHORT_TOKEN_REUSE_MS = 30_000;
 
 /** Whether an Entra error means the client credential itself was refused (e.g. a rotated secret). */
@@ -106,7 +113,7 @@ export class ServicePrincipalTokenProvider {
       if (!isCredentialRejected(error) || credential.kind === 'assertion') throw error;
       // Rotation: the cached secret or certificate was replaced. Read it again once, retry once.
       const renewed = await this.options.credential.refresh(credential);
-      if (renewed === credential) throw error;
+      if (renewed === credential || sameCredential(renewed, credential)) throw error;
       token = await this.acquireFrom(renewed, true);
     }
     this.shortTokenAcceptedUntil = 0;

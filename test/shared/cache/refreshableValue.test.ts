@@ -120,3 +120,17 @@ describe('RefreshableValue', () => {
     expect(loads).toBe(1);
   });
 });
+
+describe('RefreshableValue re-read interval', () => {
+  it('reloads at most once per interval, whatever callers ask', async () => {
+    let now = 0;
+    let loads = 0;
+    const value = new RefreshableValue(async () => ({ n: ++loads }), { minRefreshIntervalMs: 1000, now: () => now });
+    const first = await value.get();
+    const second = await value.refresh(first);
+    expect(second).toEqual({ n: 2 });
+    expect(await value.refresh(second)).toBe(second);
+    now += 1000;
+    expect(await value.refresh(second)).toEqual({ n: 3 });
+  });
+});

@@ -99,7 +99,13 @@ describe('loadConfig', () => {
 
   it('refuses AUTH_MODE=none on Azure but allows it locally', () => {
     expect(loadConfig(baseEnv({ AUTH_MODE: 'none' })).auth).toEqual({ mode: 'none' });
-    expect(problemsOf(baseEnv({ AUTH_MODE: 'none', WEBSITE_INSTANCE_ID: 'abc' }))).toEqual(['AUTH_MODE=none is for local runs only and is refused on Azure']);
+    for (const platform of ['WEBSITE_INSTANCE_ID', 'WEBSITE_OWNER_NAME', 'CONTAINER_NAME']) {
+      expect(problemsOf(baseEnv({ AUTH_MODE: 'none', [platform]: 'abc' }))).toEqual(['AUTH_MODE=none is for local runs only and is refused on Azure']);
+    }
+  });
+
+  it('refuses an AUTH_AUDIENCE that names no audience', () => {
+    expect(problemsOf(baseEnv({ AUTH_AUDIENCE: ' , ' }))).toEqual(['AUTH_AUDIENCE must name at least one audience']);
   });
 
   it('reads the policy from a file, and says when it cannot', () => {

@@ -286,3 +286,35 @@ describe('isCredentialRejected', () => {
     expect(isCredentialRejected(new Error('invalid_client'))).toBe(false);
   });
 });
+
+describe('a secret that is wrong at its source', () => {
+  it('does not retry Entra with the same secret, and re-reads it at most once per interval', async () => {
+    let now = T0;
+    let reads = 0;
+    let acquires = 0;
+    const provider = new ServicePrincipalTokenProvider({
+      credential: new RefreshableValue(
+        async (): Promise<ClientCredential> => {
+          reads += 1;
+          return { kind: 'secret', secret: 'expired-secret' };
+        },
+        { minRefreshIntervalMs: 30_000, now: () => now },
+      ),
+      createSource: () => ({
+        async acquire() {
+          acquires += 1;
+          throw entraFailure('invalid_client', 401);
+        },
+      }),
+      minRemainingMs: MIN_REMAINING,
+      now: () => now,
+    });
+    await expect(provider.getToken()).rejects.toMatchObject({ errorCode: 'invalid_client' });
+    expect({ reads, acquires }).toEqual({ reads: 2, acquires: 1 });
+    await expect(provider.getToken()).rejects.toMatchObject({ errorCode: 'invalid_client' });
+    expect({ reads, acquires }).toEqual({ reads: 2, acquires: 2 });
+    now += 30_000;
+    await expect(provider.getToken()).rejects.toMatchObject({ errorCode: 'invalid_client' });
+    expect({ reads, acquires }).toEqual({ reads: 3, acquires: 3 });
+  });
+});
