@@ -12,6 +12,17 @@ import { createLocalCa, saveLocalCa } from './tls/localCa';
 
 /** Settings that mean "talk to a real tenant". */
 const REAL_SETTINGS = ['POWERBI_TENANT_ID', 'POWERBI_CLIENT_ID', 'KEY_VAULT_URL'];
+/** Broker and identity settings the demo sets itself: a stray one in the shell (AZURE_CLIENT_ID on an Azure dev box, say) must not bend it. */
+const DEMO_OWNED = /^(POWERBI_|AUTH_|EMBED_POLICY|KEY_VAULT_URL$|AZURE_AUTHORITY_HOST$|AZURE_CLIENT_ID$|IDENTITY_|MSI_)/;
+
+function withoutDemoOwned(settings: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(settings)) {
+    if (!DEMO_OWNED.test(name)) kept[name] = value;
+    else if (value) console.log(`Demo mode: ignoring ${name} from the environment.`);
+  }
+  return kept;
+}
 const DEMO_TOKEN_LIFETIME_SECONDS = 8 * 3600;
 
 async function main(): Promise<void> {
@@ -31,7 +42,7 @@ async function main(): Promise<void> {
   const ca = await createLocalCa();
   const caFile = await saveLocalCa(ca, caDir);
   const azure = await startLocalAzure(ca);
-  const env = { ...settings, ...azure.settings, PORT: port, NODE_EXTRA_CA_CERTS: caFile };
+  const env = { ...withoutDemoOwned(settings), ...azure.settings, PORT: port, NODE_EXTRA_CA_CERTS: caFile };
 
   let host;
   try {

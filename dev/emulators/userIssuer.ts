@@ -18,6 +18,8 @@ export interface UserIssuerOptions {
   tenantId?: string;
   /** Audience for HTTP token requests that name none (the broker's API app id URI or client id). */
   defaultAudience?: string;
+  /** Delegated scope every user token carries as `scp`, as Entra puts the API's scope in a user's token. Default `access_as_user`. */
+  scope?: string;
 }
 
 export interface UserDefinition {
@@ -39,6 +41,7 @@ export interface IssueUserTokenOptions {
 }
 
 const DEFAULT_LIFETIME_SECONDS = 3600;
+const DEFAULT_SCOPE = 'access_as_user';
 
 export class UserIssuerEmulator {
   readonly server: EmulatorServer;
@@ -101,6 +104,7 @@ export class UserIssuerEmulator {
     if (!user) throw new Error(`no user ${userName} in the user issuer`);
     const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
     const payload: JWTPayload = {
+      scp: this.options.scope ?? DEFAULT_SCOPE,
       ...user,
       iss: this.issuer,
       aud: options.audience,

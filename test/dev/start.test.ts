@@ -10,7 +10,8 @@ describe('npm start without Azure settings', () => {
   let output = '';
 
   beforeAll(async () => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0' };
+    // A stray identity setting in the shell must not bend the demo.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', AZURE_CLIENT_ID: '00000000-0000-4000-8000-00000000abcd', EMBED_POLICY: '{}' };
     child = spawn(process.execPath, [resolve(appDir, 'dist/dev/start.js')], { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((done, fail) => {
       const onData = (chunk: Buffer) => {
@@ -49,5 +50,20 @@ describe('npm start without Azure settings', () => {
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('npm start with real settings', () => {
+  it('starts no emulator and runs the host against them (here: refusing them, as they are bad)', async () => {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', POWERBI_TENANT_ID: 'organizations', POWERBI_CLIENT_ID: 'not-a-guid' };
+    const child = spawn(process.execPath, [resolve(appDir, 'dist/dev/start.js')], { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+    expect(code).toBe(1);
+    expect(output).toContain('Real settings found: starting the functions host without local emulators.');
+    expect(output).toContain('POWERBI_TENANT_ID must be a specific tenant, not "organizations"');
+    expect(output).not.toContain('Local Azure emulators');
   });
 });
