@@ -529,8 +529,11 @@ export class EntraEmulator {
     } catch {
       throw this.error(req, 401, 'invalid_client', 50027, 'JWT token is invalid or malformed.');
     }
+    // The decoded JSON may hold anything: claims and headers of the wrong type are a malformed token.
+    const malformed = malformedAssertionPart(header, claims);
+    if (malformed) throw this.error(req, 401, 'invalid_client', 50027, `JWT token is invalid or malformed: ${malformed}.`);
     // A certificate assertion is issued by the app itself; anything else is a federated token.
-    if (claims.iss === app.clientId || claims.iss?.toLowerCase() === app.clientId) {
+    if (claims.iss?.toLowerCase() === app.clientId) {
       await this.checkCertificateAssertion(req, assertion, header, claims, app, tenant);
     } else {
       await this.checkFederatedAssertion(req, assertion, claims, app);
@@ -611,15 +614,24 @@ export class EntraEmulator {
     return this.error(req, 400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
   }
 
-  private clientRequestIdHeader(req: EmulatorRequest): Record<string, string> {
+  /**
+   * The client's `client-request-id` (query, then header), echoed back as Entra does. One that
+   * cannot be sent back in a header (control or non-ASCII characters) is ignored.
+   */
+  private clientRequestId(req: EmulatorRequest): string | undefined {
     const id = req.query.get('client-request-id') ?? req.header('client-request-id');
+    return id && /^[\x20-\x7e]{1,256}$/.test(id) ? id : undefined;
+  }
+
+  private clientRequestIdHeader(req: EmulatorRequest): Record<string, string> {
+    const id = this.clientRequestId(req);
     return id ? { 'client-request-id': id } : {};
   }
 
   /** An error in Entra's JSON shape; MSAL surfaces `error` as `errorCode`. */
   private error(req: EmulatorRequest, status: number, error: string, code: number, message: string): EmulatorHttpError {
     const traceId = randomUUID();
-    const correlationId = req.query.get('client-request-id') ?? req.header('client-request-id') ?? randomUUID();
+    const correlationId = this.clientRequestId(req) ?? randomUUID();
     const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
     return new EmulatorHttpError(
       status,
@@ -635,6 +647,24 @@ export class EntraEmulator {
       { 'cache-control': 'no-store, no-cache', ...this.clientRequestIdHeader(req) },
     );
   }
+}
+
+/**
+ * What is wrong with a client assertion's decoded header or claims (a claim or header the checks
+ * read that is not a string, an `aud` that is not a string or strings), or undefined.
+ */
+function malformedAssertionPart(header: Record<string, unknown>, claims: Record<string, unknown>): string | undefined {
+  for (const name of ['x5t', 'x5t#S256']) {
+    if (header[name] !== undefined && typeof header[name] !== 'string') return `the '${name}' header must be a string`;
+  }
+  for (const name of ['iss', 'sub']) {
+    if (claims[name] !== undefined && typeof claims[name] !== 'string') return `the '${name}' claim must be a string`;
+  }
+  const { aud } = claims;
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((value) => typeof value === 'string'))) {
+    return "the 'aud' claim must be a string or an array of strings";
+  }
+  return undefined;
 }
 
 function normalizeResource(resource: string): string {

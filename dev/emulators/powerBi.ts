@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EmulatorHttpError, EmulatorServer, type EmulatorRequest } from './core/emulatorServer';
 import type { FaultSpec } from './core/faults';
-import type { RequestLog } from './core/requestLog';
+import { redactBody, type RequestLog } from './core/requestLog';
 import { resolveActor, type Actor } from './powerBi/access';
 import { authenticate, POWER_BI_AUDIENCE, type VerifyAccessToken } from './powerBi/auth';
 import type { PowerBiContext } from './powerBi/context';
@@ -170,6 +170,7 @@ export class PowerBiEmulator implements PowerBiContext {
     return this.issuer.decode(token);
   }
 
+  /** The most recently issued embed tokens (the last DEFAULT_REMEMBERED_EMBED_TOKENS, 1000), oldest first, unredacted. */
   issuedTokens(): IssuedEmbedToken[] {
     return this.issuer.list();
   }
@@ -203,9 +204,10 @@ export class PowerBiEmulator implements PowerBiContext {
       this.reset();
       return { status: 204 };
     });
+    // Admin answers carry no credentials: no embed token, and an identity's identityBlob (an OAuth token) is redacted.
     this.server.route('GET', '/_emulator/embed-tokens', () => ({
       status: 200,
-      body: this.issuedTokens().map(({ token: _token, ...claims }) => claims),
+      body: this.issuedTokens().map(({ token: _token, ...claims }) => redactBody(claims)),
     }));
     this.server.route('POST', '/_emulator/embed-tokens/decode', (req) => {
       const body = req.json();
@@ -213,7 +215,7 @@ export class PowerBiEmulator implements PowerBiContext {
       try {
         if (typeof token !== 'string') throw new InvalidEmbedTokenError('token must be a string');
         const claims = this.decodeEmbedToken(token);
-        return { status: 200, body: { ...claims, expired: Date.parse(claims.expiration) <= this.now() } };
+        return { status: 200, body: { ...(redactBody(claims) as DecodedEmbedToken), expired: Date.parse(claims.expiration) <= this.now() } };
       } catch (error) {
         if (error instanceof InvalidEmbedTokenError) throw new EmulatorHttpError(400, { error: { code: error.code, message: error.message } });
         throw error;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, validateHeaderName, validateHeaderValue, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { readBody } from '../../http/readBody';
 import { faultFromJson, FaultInjector, type FaultSpec } from './faults';
-import { redactBody, redactHeaders, RequestLog } from './requestLog';
+import { MAX_LOGGED_BODY_BYTES, redactBody, redactHeaders, RequestLog } from './requestLog';
 import { Router, type RouteHandler } from './router';
 
 // The HTTP(S) server every emulator runs on: routing, body parsing, fault injection,
@@ -101,7 +101,15 @@ export class EmulatorServer {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    server.on('clientError', (_err, socket) => socket.destroy());
+    // A request Node cannot parse (bad request line or header) still gets an answer.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || error.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
@@ -123,8 +131,14 @@ export class EmulatorServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://emulator.local');
     const requestId = randomUUID();
+    const url = parseTarget(req.url ?? '/');
+    if (!url) {
+      req.resume();
+      this.send(res, { status: 400, body: { error: { code: 'BadRequest', message: 'The request target is not a valid URL.' } } }, requestId);
+      this.log.add({ method, path: req.url ?? '', query: {}, headers: redactHeaders(req.headers), requestId, time: new Date().toISOString(), body: undefined, status: 400 });
+      return;
+    }
     const entry = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: redactHeaders(req.headers), requestId };
     let rawBody: Buffer;
     try {
@@ -161,8 +175,7 @@ export class EmulatorServer {
         const { spec } = decision;
         const headers: Record<string, string> = { ...(spec.headers ?? {}) };
         if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
-        logEntry(spec.status as number);
-        this.send(res, { status: spec.status as number, headers, body: spec.body ?? '' }, requestId);
+        logEntry(this.send(res, { status: spec.status as number, headers, body: spec.body ?? '' }, requestId));
         return;
       }
       case 'delay':
@@ -190,14 +203,22 @@ export class EmulatorServer {
           : { status: 500, body: { error: { code: 'InternalError', message: 'the emulator failed to handle this request' } } };
       if (!(error instanceof EmulatorHttpError)) console.error(`[${this.options.name}] handler error`, error);
     }
-    logEntry(response.status);
-    this.send(res, response, requestId);
+    logEntry(this.send(res, response, requestId));
   }
 
-  private send(res: ServerResponse, response: EmulatorResponse, requestId: string): void {
-    if (res.destroyed || res.headersSent) return;
+  /** Sends the answer and returns the status sent (500 when the answer could not be sent as built). */
+  private send(res: ServerResponse, response: EmulatorResponse, requestId: string): number {
+    if (res.destroyed || res.headersSent) return response.status;
     const headers: Record<string, string> = { ...(response.headers ?? {}) };
     if (this.options.requestIdHeader) headers[this.options.requestIdHeader] = requestId;
+    const problem = responseProblem(response.status, headers);
+    if (problem) {
+      // A status or header Node refuses to send would otherwise throw here and drop the connection.
+      console.error(`[${this.options.name}] cannot send its answer: ${problem}`);
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: { code: 'InternalError', message: 'the emulator built an answer it cannot send' } }));
+      return 500;
+    }
     let payload: Buffer | string = '';
     if (Buffer.isBuffer(response.body) || typeof response.body === 'string') {
       payload = response.body;
@@ -207,6 +228,7 @@ export class EmulatorServer {
     }
     res.writeHead(response.status, headers);
     res.end(payload);
+    return response.status;
   }
 
   private addAdminRoutes(): void {
@@ -260,8 +282,35 @@ function makeRequest(method: string, url: URL, req: IncomingMessage, rawBody: Bu
   };
 }
 
+/**
+ * The URL of a request target. An origin-form target (`/path?query`) is read as a path even
+ * when it starts with `//`; anything that does not parse (`http://[`) gives undefined.
+ */
+function parseTarget(target: string): URL | undefined {
+  try {
+    return target.startsWith('/') ? new URL(`http://emulator.local${target}`) : new URL(target, 'http://emulator.local');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why Node would refuse to send this status and these headers, or undefined when it would not. */
+function responseProblem(status: number, headers: Record<string, string>): string | undefined {
+  if (!Number.isInteger(status) || status < 100 || status > 999) return `invalid status ${status}`;
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch {
+      return `invalid header ${JSON.stringify(name)}`;
+    }
+  }
+  return undefined;
+}
+
 function loggableBody(request: EmulatorRequest): unknown {
   if (!request.rawBody.length) return undefined;
+  if (request.rawBody.length > MAX_LOGGED_BODY_BYTES) return `[${request.rawBody.length} bytes]`;
   const type = request.header('content-type') ?? '';
   if (type.includes('application/x-www-form-urlencoded')) return redactBody(Object.fromEntries(request.form()));
   try {

@@ -1,3 +1,5 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+
 // Fault injection shared by every emulator: the next N matching calls, or a share of them.
 
 export type FaultKind = 'status' | 'delay' | 'hang' | 'malformed' | 'reset';
@@ -6,7 +8,10 @@ export interface FaultSpec {
   kind: FaultKind;
   /** Only requests with this method (any when unset). */
   method?: string;
-  /** Only requests whose path contains this text, or matches this pattern (any when unset). */
+  /**
+   * Only requests whose path contains this text, or matches this pattern (any when unset).
+   * The `g` and `y` flags are ignored: they would make `test` remember where it stopped.
+   */
   path?: string | RegExp;
   /** How many matching calls the fault applies to. Default 1. Ignored when `ratio` is set. */
   times?: number;
@@ -40,10 +45,10 @@ export class FaultInjector {
     if (spec.ratio !== undefined && !(spec.ratio >= 0 && spec.ratio <= 1)) {
       throw new RangeError('ratio must be between 0 and 1');
     }
-    if (spec.kind === 'status' && (spec.status === undefined || spec.status < 100 || spec.status > 599)) {
-      throw new RangeError('a status fault needs a status between 100 and 599');
+    if (spec.kind === 'status' && (spec.status === undefined || !Number.isInteger(spec.status) || spec.status < 100 || spec.status > 599)) {
+      throw new RangeError('a status fault needs an integer status between 100 and 599');
     }
-    const pattern = spec.path instanceof RegExp ? spec.path : undefined;
+    const pattern = spec.path instanceof RegExp ? statelessPattern(spec.path) : undefined;
     this.faults.push({ spec, remaining: spec.ratio === undefined ? (spec.times ?? 1) : Infinity, pattern });
   }
 
@@ -85,12 +90,38 @@ export function faultFromJson(input: unknown): FaultSpec {
   if (typeof raw.method === 'string') spec.method = raw.method;
   if (typeof raw.path === 'string') {
     const regex = /^\/(.+)\/([a-z]*)$/.exec(raw.path);
-    spec.path = regex ? new RegExp(regex[1] as string, regex[2]) : raw.path;
+    spec.path = regex ? new RegExp(regex[1] as string, stripStatefulFlags(regex[2] ?? '')) : raw.path;
   }
   for (const key of ['times', 'ratio', 'status', 'retryAfterSeconds', 'delayMs'] as const) {
     if (typeof raw[key] === 'number') spec[key] = raw[key];
   }
   if ('body' in raw) spec.body = raw.body;
-  if (raw.headers && typeof raw.headers === 'object') spec.headers = raw.headers as Record<string, string>;
+  if (raw.headers !== undefined && raw.headers !== null) spec.headers = headersFromJson(raw.headers);
   return spec;
+}
+
+/** The headers of a JSON fault: names and string values Node can send, or a TypeError (never a failure when the fault fires). */
+function headersFromJson(input: unknown): Record<string, string> {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new TypeError('headers must be an object of strings');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (typeof value !== 'string') throw new TypeError(`header ${JSON.stringify(name)} must be a string`);
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch {
+      throw new TypeError(`header ${JSON.stringify(name)} is not a valid HTTP header`);
+    }
+    headers[name] = value;
+  }
+  return headers;
+}
+
+function stripStatefulFlags(flags: string): string {
+  return flags.replace(/[gy]/g, '');
+}
+
+/** The pattern without `g`/`y`: with them `test` starts at `lastIndex`, so matches would alternate. */
+export function statelessPattern(pattern: RegExp): RegExp {
+  return pattern.global || pattern.sticky ? new RegExp(pattern.source, stripStatefulFlags(pattern.flags)) : pattern;
 }

@@ -1,6 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { statelessPattern } from './faults';
 
 // What an emulator saw, for tests to assert on. Credentials are redacted before they are stored.
+// Memory stays bounded: at most `limit` entries (5000 by default), and a body larger than
+// MAX_LOGGED_BODY_BYTES is kept only as a `[N bytes]` marker.
+
+/** Bodies larger than this are logged as `[N bytes]` instead of their content. */
+export const MAX_LOGGED_BODY_BYTES = 64 * 1024;
 
 export interface LoggedRequest {
   seq: number;
@@ -9,7 +15,10 @@ export interface LoggedRequest {
   path: string;
   query: Record<string, string>;
   headers: Record<string, string>;
-  /** Parsed JSON or form body (credentials redacted), raw text otherwise. */
+  /**
+   * Parsed JSON or form body (credentials redacted); `[N bytes, not JSON]` for another body,
+   * `[N bytes]` for one larger than MAX_LOGGED_BODY_BYTES.
+   */
   body: unknown;
   status: number;
   fault?: string;
@@ -67,9 +76,10 @@ export class RequestLog {
 
   /** Entries whose method matches (when given) and whose path contains the text or matches the pattern. */
   find(filter: { method?: string; path?: string | RegExp } = {}): LoggedRequest[] {
+    const pattern = filter.path instanceof RegExp ? statelessPattern(filter.path) : undefined;
     return this.entries.filter((entry) => {
       if (filter.method && entry.method !== filter.method.toUpperCase()) return false;
-      if (filter.path instanceof RegExp) return filter.path.test(entry.path);
+      if (pattern) return pattern.test(entry.path);
       if (typeof filter.path === 'string') return entry.path.toLowerCase().includes(filter.path.toLowerCase());
       return true;
     });

@@ -6,7 +6,12 @@ import { embedTokenExpiration, serviceTime } from './lifetime';
 import type { TrialEmbedTokenQuota } from './trialQuota';
 
 // Turns a checked scope into a sealed embed token, and remembers what it issued so tests
-// and a local embed page can see exactly what each token grants.
+// and a local embed page can see exactly what each token grants. Only the most recent
+// tokens are remembered (DEFAULT_REMEMBERED_EMBED_TOKENS), so a long-running emulator's
+// memory stays bounded; a forgotten token still decodes, as its claims are sealed inside it.
+
+/** How many issued tokens `list()` keeps by default: the most recent ones. */
+export const DEFAULT_REMEMBERED_EMBED_TOKENS = 1000;
 
 export interface EmbedTokenAnswer {
   token: string;
@@ -23,6 +28,8 @@ export interface EmbedTokenIssuerOptions {
   quota: TrialEmbedTokenQuota;
   now: () => number;
   defaultLifetimeMinutes: number;
+  /** How many of the most recently issued tokens to remember. Default DEFAULT_REMEMBERED_EMBED_TOKENS. */
+  remember?: number;
 }
 
 export class EmbedTokenIssuer {
@@ -63,6 +70,8 @@ export class EmbedTokenIssuer {
     };
     const token = this.options.codec.encode(claims);
     this.issued.push({ ...claims, token });
+    const limit = this.options.remember ?? DEFAULT_REMEMBERED_EMBED_TOKENS;
+    if (this.issued.length > limit) this.issued.splice(0, this.issued.length - limit);
     return { token, tokenId: claims.tokenId, expiration: claims.expiration };
   }
 
@@ -70,6 +79,7 @@ export class EmbedTokenIssuer {
     return this.options.codec.decode(token);
   }
 
+  /** The most recently issued tokens (at most `remember`), oldest first. */
   list(): IssuedEmbedToken[] {
     return [...this.issued];
   }

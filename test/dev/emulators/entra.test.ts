@@ -297,6 +297,55 @@ describe('robustness', () => {
     sensitive.push(((await ok.json()) as { access_token: string }).access_token);
   });
 
+  it('answers a client assertion with claims or headers of the wrong type with invalid_client AADSTS50027', async () => {
+    const clientId = randomUUID();
+    entra.registerApp({ tenantId, clientId, federatedCredentials: [{ issuer: `${entra.url}/${tenantId}/v2.0`, subject: randomUUID() }] });
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const assertions = [
+      { header: { alg: 'RS256' }, claims: { iss: 123 } },
+      { header: { alg: 'RS256' }, claims: { iss: { toString: 1 } } },
+      { header: { alg: 'RS256' }, claims: { iss: ['x'] } },
+      { header: { alg: 'RS256', x5t: 'abc' }, claims: { iss: clientId, sub: 5 } },
+      { header: { alg: 'RS256', x5t: { toString: 1 } }, claims: { iss: clientId, sub: clientId } },
+      { header: { alg: 'RS256', 'x5t#S256': 7 }, claims: { iss: clientId, sub: clientId } },
+      { header: { alg: 'RS256' }, claims: { iss: `${entra.url}/${tenantId}/v2.0`, sub: 'x', aud: [{ toString: 1 }] } },
+      { header: { alg: 'RS256' }, claims: { iss: `${entra.url}/${tenantId}/v2.0`, sub: 'x', aud: 42 } },
+    ];
+    for (const { header, claims } of assertions) {
+      const res = await postToken({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        scope: POWER_BI_SCOPE,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: `${part(header)}.${part(claims)}.c2ln`,
+      });
+      const body = (await res.json()) as { error: string; error_codes: number[]; error_description: string };
+      expect([res.status, body.error, body.error_codes, JSON.stringify(claims)]).toEqual([401, 'invalid_client', [50027], JSON.stringify(claims)]);
+      expect(body.error_description).toMatch(/^AADSTS50027: JWT token is invalid or malformed/);
+    }
+  });
+
+  it('echoes a usable client-request-id and ignores one it could not send back in a header', async () => {
+    const form = { grant_type: 'client_credentials', client_id: randomUUID(), scope: POWER_BI_SCOPE };
+    const post = (id: string) =>
+      fetch(`${entra.url}/${tenantId}/oauth2/v2.0/token?client-request-id=${encodeURIComponent(id)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      });
+    const good = randomUUID();
+    const echoed = await post(good);
+    expect(echoed.status).toBe(400);
+    expect(echoed.headers.get('client-request-id')).toBe(good);
+    expect(await echoed.json()).toMatchObject({ error: 'unauthorized_client', correlation_id: good });
+    for (const bad of ['a\nb', '\u20ac', 'x'.repeat(300)]) {
+      const res = await post(bad);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('client-request-id')).toBeNull();
+      expect(await res.json()).toMatchObject({ error: 'unauthorized_client', correlation_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    }
+  });
+
   it('never logs a secret, an assertion or a token', () => {
     expect(sensitive.length).toBeGreaterThan(5);
     const logged = JSON.stringify([entra.server.log.all(), mi.server.log.all()]);

@@ -278,6 +278,23 @@ describe('PowerBiEmulator REST surface', () => {
       expect(listed.text).not.toContain(issued.body.token);
     });
 
+    it('redacts the identityBlob of an effective identity in its admin answers', async () => {
+      const blob = `sql-oauth-token-${Date.now()}`;
+      const identity = { username: 'alice@contoso.example', roles: ['Region'], datasets: [ids.dsRls], identityBlob: { value: blob } };
+      const issued = await pbi.call<EmbedTokenBody>('POST', '/v1.0/myorg/GenerateToken', { token, body: { datasets: [{ id: ids.dsRls }], reports: [{ id: ids.rRls }], identities: [identity] } });
+      expect(issued.status).toBe(200);
+      const redacted = [{ ...identity, identityBlob: { value: '[redacted]' } }];
+
+      const listed = await pbi.call<{ tokenId: string; identities: unknown[] }[]>('GET', '/_emulator/embed-tokens');
+      expect(listed.text).not.toContain(blob);
+      expect(listed.body.find((t) => t.tokenId === issued.body.tokenId)?.identities).toEqual(redacted);
+      const decoded = await pbi.call<{ identities: unknown[] }>('POST', '/_emulator/embed-tokens/decode', { body: { token: issued.body.token } });
+      expect(decoded.text).not.toContain(blob);
+      expect(decoded.body.identities).toEqual(redacted);
+      // In process, tests still see what was sealed into the token.
+      expect(pbi.emulator.decodeEmbedToken(issued.body.token).identities).toEqual([identity]);
+    });
+
     it('does not log admin calls', async () => {
       pbi.emulator.log.clear();
       await pbi.call('GET', '/_emulator/model');

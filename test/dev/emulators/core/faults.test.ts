@@ -34,6 +34,34 @@ describe('FaultInjector', () => {
     expect(() => faultFromJson('nope')).toThrow(TypeError);
   });
 
+  it('refuses a non-integer status and headers Node could not send', () => {
+    const faults = new FaultInjector();
+    expect(() => faults.inject({ kind: 'status', status: 503.5 })).toThrow(RangeError);
+    expect(() => faultFromJson({ kind: 'status', status: 503, headers: { 'bad name': 'x' } })).toThrow(TypeError);
+    expect(() => faultFromJson({ kind: 'status', status: 503, headers: { 'x-ok': 'a\nb' } })).toThrow(TypeError);
+    expect(() => faultFromJson({ kind: 'status', status: 503, headers: { 'x-ok': 5 } })).toThrow(TypeError);
+    expect(() => faultFromJson({ kind: 'status', status: 503, headers: 'x-ok: 1' })).toThrow(TypeError);
+    expect(faultFromJson({ kind: 'status', status: 503, headers: { 'x-ok': '1' } }).headers).toEqual({ 'x-ok': '1' });
+  });
+
+  it('matches every call with a g or y pattern, instead of every other one', () => {
+    const faults = new FaultInjector();
+    const global = /token/g;
+    faults.inject({ kind: 'status', status: 503, times: 3, path: global });
+    expect([1, 2, 3].map(() => faults.decide('POST', '/t/oauth2/v2.0/token').kind)).toEqual(['status', 'status', 'status']);
+    expect(global.lastIndex).toBe(0);
+
+    faults.inject({ kind: 'hang', times: 2, path: /^\/t\//y });
+    expect([1, 2].map(() => faults.decide('GET', '/t/keys').kind)).toEqual(['hang', 'hang']);
+
+    const fromJson = faultFromJson({ kind: 'reset', times: 3, path: '/generatetoken$/gi' });
+    expect((fromJson.path as RegExp).flags).toBe('i');
+    faults.inject(fromJson);
+    expect([1, 2, 3].map(() => faults.decide('POST', '/v1.0/myorg/GenerateToken').kind)).toEqual(['reset', 'reset', 'reset']);
+    faults.inject(faultFromJson({ kind: 'delay', times: 2, path: '/^\\/a/y' }));
+    expect([1, 2].map(() => faults.decide('GET', '/a/b').kind)).toEqual(['delay', 'delay']);
+  });
+
   it('reads a fault from JSON, with /regex/ paths', () => {
     const spec = faultFromJson({ kind: 'status', status: 429, retryAfterSeconds: 1, path: '/generatetoken$/i', times: 3 });
     expect(spec).toMatchObject({ kind: 'status', status: 429, retryAfterSeconds: 1, times: 3 });
