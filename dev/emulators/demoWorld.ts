@@ -19,9 +19,9 @@ export const DEMO_KPI_REPORT_ID = '5a1e5000-0000-4000-8000-0000000000a2';
 export const DEMO_POLICY_FILE = join('dev', 'demo', 'embed-policy.json');
 
 export const DEMO_USERS = [
-  { name: 'alice', claims: { oid: 'a11ce000-0000-4000-8000-000000000001', preferred_username: 'alice@contoso.example', name: 'Alice (Sales EU)', roles: ['Sales.EU'] } },
-  { name: 'bob', claims: { oid: 'b0b00000-0000-4000-8000-000000000002', preferred_username: 'bob@contoso.example', name: 'Bob (Sales US)', roles: ['Sales.US'] } },
-  { name: 'carol', claims: { oid: 'ca201000-0000-4000-8000-000000000003', preferred_username: 'carol@contoso.example', name: 'Carol (no sales role)', roles: [] as string[] } },
+  { name: 'alice', claims: { oid: 'a11ce000-0000-4000-8000-000000000001', preferred_username: 'alice@contoso.example', name: 'Alice (Sales EU)', roles: ['Sales.EU'], scp: 'access_as_user' } },
+  { name: 'bob', claims: { oid: 'b0b00000-0000-4000-8000-000000000002', preferred_username: 'bob@contoso.example', name: 'Bob (Sales US)', roles: ['Sales.US'], scp: 'access_as_user' } },
+  { name: 'carol', claims: { oid: 'ca201000-0000-4000-8000-000000000003', preferred_username: 'carol@contoso.example', name: 'Carol (no sales role)', roles: [] as string[], scp: 'access_as_user' } },
 ];
 
 export function demoPowerBiModel(): PowerBiModelJson {

@@ -129,6 +129,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     async readiness() {
       // An anonymous probe must not drive Key Vault and Entra calls while they fail: a failure
       // is kept for a few seconds, and the answer names only the error code and upstream.
+      if (tokens.peek()) return { ready: true, checks: [{ name: 'service-principal-token', ok: true }] };
       if (lastFailure && now() < lastFailure.until) return lastFailure.report;
       try {
         await getAccessToken();

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { DEMO_KPI_DATASET_ID, DEMO_KPI_REPORT_ID, DEMO_SALES_DATASET_ID, DEMO_SALES_REPORT_ID, DEMO_USERS } from '../../dev/emulators/demoWorld';
 import { startTestApp, type TestApp } from '../helpers/localAzureForTests';
 
@@ -69,6 +70,11 @@ describe('GET /api/embed/reports/{key}', () => {
   });
 
   it('ignores username, roles and customData sent by the client', async () => {
+    const clientFields = { username: 'alice@contoso.example', roles: ['All regions'], customData: 'x' };
+    const bobsIdentity = expect.objectContaining({ username: 'bob@contoso.example', roles: ['Region US'], customData: userClaims('bob')?.oid });
+    const identitiesOf = async (res: Response) => app.azure.powerBi.decodeEmbedToken(((await res.json()) as Record<string, string>).accessToken as string).identities;
+
+    // In the query string and in headers.
     const res = await app.getAs('bob', '/api/embed/reports/sales-overview?username=alice@contoso.example&roles=All%20regions&customData=x', {
       headers: {
         'x-username': 'alice@contoso.example',
@@ -77,9 +83,39 @@ describe('GET /api/embed/reports/{key}', () => {
       },
     });
     expect(res.status).toBe(200);
-    const config = (await res.json()) as Record<string, string>;
-    const identities = app.azure.powerBi.decodeEmbedToken(config.accessToken as string).identities;
-    expect(identities).toEqual([expect.objectContaining({ username: 'bob@contoso.example', roles: ['Region US'] })]);
+    expect(await identitiesOf(res)).toEqual([bobsIdentity]);
+
+    // In a JSON body. The route is GET only: a POST carrying the fields is refused before any
+    // function runs, so its body is never read and nothing reaches Power BI.
+    app.azure.powerBi.log.clear();
+    const post = await app.getAs('bob', '/api/embed/reports/sales-overview', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(clientFields) });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET');
+    expect(post.headers.get('content-type')).toBe('application/problem+json');
+    expect(await post.json()).toMatchObject({ code: 'method_not_allowed', status: 405 });
+    expect(app.azure.powerBi.log.all()).toHaveLength(0);
+
+    // A GET may still carry a body (fetch will not send one, node:http will): it is not read either.
+    const token = await app.azure.userToken('bob');
+    const getWithBody = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const payload = JSON.stringify(clientFields);
+      const req = httpRequest(`${app.url}/api/embed/reports/sales-overview`, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      });
+      req.on('response', (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        response.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+    expect(getWithBody.status).toBe(200);
+    const config = JSON.parse(getWithBody.body) as Record<string, string>;
+    expect(app.azure.powerBi.decodeEmbedToken(config.accessToken as string).identities).toEqual([bobsIdentity]);
   });
 
   it('refuses a caller no rule admits with 403 and never calls GenerateToken', async () => {

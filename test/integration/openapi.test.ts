@@ -96,8 +96,8 @@ const EXCHANGES: Exchange[] = [
     status: 503,
   },
   { name: 'liveness', path: '/api/health', status: 200 },
-  { name: 'readiness', path: '/api/health/ready', status: 200 },
   { name: 'alice embeds sales-overview', path: '/api/embed/reports/sales-overview', user: 'alice', status: 200 },
+  { name: 'readiness', path: '/api/health/ready', status: 200 },
   { name: 'alice embeds Sales-Overview (keys are case-insensitive)', path: '/api/embed/reports/Sales-Overview', user: 'alice', status: 200 },
   { name: 'carol is refused sales-overview', path: '/api/embed/reports/sales-overview', user: 'carol', status: 403, code: 'forbidden' },
   { name: 'alice asks for an unknown key', path: '/api/embed/reports/no-such-report', user: 'alice', status: 404, code: 'not_found' },
@@ -246,8 +246,8 @@ describe('openapi.yaml', () => {
       const config = (await res.json()) as Record<string, Json>;
       expect(spec.validate('/components/schemas/ReportEmbedConfig', config)).toEqual([]);
       expect(spec.validate('/components/schemas/ReportEmbedConfig', { ...config, settings: {} })).not.toEqual([]);
-      const { datasetId: _, ...withoutDataset } = config;
-      expect(spec.validate('/components/schemas/ReportEmbedConfig', withoutDataset)).not.toEqual([]);
+      const { accessToken: _, ...withoutToken } = config;
+      expect(spec.validate('/components/schemas/ReportEmbedConfig', withoutToken)).not.toEqual([]);
     });
   });
 

@@ -21,4 +21,11 @@ describe('GET /api/health/ready while Key Vault is down', () => {
     expect(probes.map((p) => p.status)).toEqual([503, 503, 503, 503, 503]);
     expect(app.azure.keyVault.server.log.all().length).toBe(vaultCalls);
   });
+
+  it('says ready as soon as a token is in hand, without waiting out the kept failure', async () => {
+    app.azure.keyVault.server.faults.clear();
+    expect((await app.getAs('alice', '/api/embed/reports/sales-overview')).status).toBe(200);
+    const res = await fetch(`${app.url}/api/health/ready`);
+    expect(res.status).toBe(200);
+  });
 });

@@ -1,7 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { BrokerError } from '../../../shared/errors/brokerError';
 import { JwtAuthenticator } from '../../../shared/auth/jwtAuthenticator';
+import { DISCOVERY_FAILURE_COOLDOWN_MS } from '../../../shared/auth/openIdDiscovery';
 
 const ISSUER = 'https://issuer.test/v2.0';
 const AUDIENCE = 'api://broker';
@@ -14,14 +15,14 @@ interface FakeIssuer {
   publicJwk: JWK;
 }
 
-async function fakeIssuer(): Promise<FakeIssuer> {
+async function fakeIssuer(extraKeys: JWK[] = []): Promise<FakeIssuer> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
   const calls: string[] = [];
   const fetch = async (input: string) => {
     calls.push(input);
     if (input === `${ISSUER}/.well-known/openid-configuration`) return Response.json({ issuer: ISSUER, jwks_uri: 'https://issuer.test/keys' });
-    if (input === 'https://issuer.test/keys') return Response.json({ keys: [publicJwk] });
+    if (input === 'https://issuer.test/keys') return Response.json({ keys: [publicJwk, ...extraKeys] });
     return new Response('not found', { status: 404 });
   };
   return { fetch, calls, key: privateKey, publicJwk };
@@ -108,6 +109,32 @@ describe('JwtAuthenticator', () => {
     expect((await failure(auth.verify(token))).status).toBe(401);
   });
 
+  it('refuses EdDSA and HS256 tokens that verify against keys in the JWKS: only the algorithm allow-list stands in the way', async () => {
+    // The issuer's JWKS also publishes an Ed25519 (OKP) key and a symmetric (oct) key. Both
+    // tokens below are correctly signed with keys of that very set; jose would accept the
+    // EdDSA one (and refuse the HS256 one only for its own reasons) without `algorithms`.
+    const ed = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const edJwk: JWK = { ...(await exportJWK(ed.publicKey)), kid: 'key-ed', use: 'sig' };
+    const secret = randomBytes(32);
+    const octJwk: JWK = { kty: 'oct', k: secret.toString('base64url'), kid: 'key-oct', use: 'sig' };
+    const mixed = await fakeIssuer([edJwk, octJwk]);
+    const mixedAuth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: mixed.fetch, now: () => NOW });
+    const claims = { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', iat: NOW - 60, nbf: NOW - 60, exp: NOW + 3600 };
+
+    // The set itself is usable: the RS256 key in it still verifies.
+    await expect(mixedAuth.verify(await sign(mixed.key))).resolves.toMatchObject({ sub: 'user-1' });
+
+    const edToken = await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'key-ed' }).sign(ed.privateKey);
+    const hsToken = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: 'key-oct' }).sign(secret);
+    for (const token of [edToken, hsToken]) {
+      const error = await failure(mixedAuth.verify(token));
+      expect(error).toMatchObject({ status: 401, code: 'unauthenticated' });
+      expect(error.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
+      // Refused by the allow-list, not by some other check that happens to catch it.
+      expect(error.cause).toMatchObject({ code: 'ERR_JOSE_ALG_NOT_ALLOWED' });
+    }
+  });
+
   it('fetches discovery and JWKS once for many concurrent requests', async () => {
     const token = await sign(issuer.key);
     await Promise.all(Array.from({ length: 20 }, () => auth.verify(token)));
@@ -123,12 +150,13 @@ describe('JwtAuthenticator', () => {
     expect(issuer.calls.length - before).toBeLessThanOrEqual(1);
   });
 
-  it('answers 503 when the issuer cannot be reached, and recovers', async () => {
+  it('answers 503 when the issuer cannot be reached, and recovers once the discovery cooldown is over', async () => {
     let up = false;
+    let clock = NOW;
     const flaky = new JwtAuthenticator({
       issuer: ISSUER,
       audiences: [AUDIENCE],
-      now: () => NOW,
+      now: () => clock,
       fetch: async (input) => {
         if (!up) throw new TypeError('fetch failed');
         return issuer.fetch(input);
@@ -138,6 +166,10 @@ describe('JwtAuthenticator', () => {
     const error = await failure(flaky.verify(token));
     expect(error).toMatchObject({ status: 503, code: 'upstream_unavailable' });
     up = true;
+    // Within the cooldown the failure is answered again without asking the issuer.
+    expect(await failure(flaky.verify(token))).toMatchObject({ status: 503, code: 'upstream_unavailable' });
+    expect(issuer.calls).toHaveLength(0);
+    clock += Math.ceil(DISCOVERY_FAILURE_COOLDOWN_MS / 1000);
     await expect(flaky.verify(token)).resolves.toBeDefined();
   });
 
