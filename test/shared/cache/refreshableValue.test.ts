@@ -1,23 +1,9 @@
 import { RefreshableValue } from '../../../shared/cache/refreshableValue';
+import { deferred, type Deferred } from '../../helpers/deferred';
 
 // A value loaded once and kept; refresh(seen) reloads once however many callers saw the same
 // stale value, and not at all when the value already changed since they read it.
 
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** A source whose loads the test answers one by one. */
 function scriptedSource<T>() {

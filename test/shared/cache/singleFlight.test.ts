@@ -1,23 +1,9 @@
 import { SingleFlight } from '../../../shared/cache/singleFlight';
+import { deferred } from '../../helpers/deferred';
 
 // Concurrent callers of one key share one piece of work, its failure included, and a settled
 // call is forgotten so the next caller starts afresh.
 
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 describe('SingleFlight', () => {
   it('gives concurrent callers of one key the same in-flight work', async () => {
