@@ -1,8 +1,8 @@
 import { embedReport, type EmbedReportDeps } from '../../../shared/embed/embedReport';
 import { EmbedTokenCache } from '../../../shared/embed/embedTokenCache';
 import { ItemMetadataCache } from '../../../shared/powerbi/itemMetadata';
-import type { EmbedPolicy } from '../../../shared/policy/embedPolicy';
 import { PowerBiClient, type EmbedToken, type GenerateTokenV2Request } from '../../../shared/powerbi/powerBiClient';
+import { samplePolicy } from '../policy/policyFixtures';
 
 // One report's embed configuration composed from the real policy, metadata cache and token
 // cache, with Power BI's metadata answered by a fake fetch and GenerateToken by a fake.
@@ -14,29 +14,6 @@ const DATASET = '44444444-4444-4444-8444-444444444444';
 const FINANCE_REPORT = '33333333-3333-4333-8333-333333333333';
 const FINANCE_DATASET = '55555555-5555-4555-8555-555555555555';
 const TENANT = '66666666-6666-4666-8666-666666666666';
-
-function policy(): EmbedPolicy {
-  return {
-    version: 1,
-    items: {
-      'sales-overview': { type: 'report', workspaceId: WORKSPACE, reportId: REPORT },
-      finance: { type: 'report', workspaceId: WORKSPACE, reportId: FINANCE_REPORT },
-    },
-    rules: [
-      {
-        name: 'sales',
-        match: { roles: ['Sales.EU', 'Sales.US'] },
-        allow: ['sales-overview'],
-        identity: {
-          username: { claim: 'preferred_username' },
-          roles: { values: ['Viewer'], fromClaim: 'roles', map: { 'Sales.EU': 'Region EU', 'Sales.US': 'Region US' } },
-          customData: { claim: 'tid' },
-        },
-      },
-      { name: 'finance-scope', match: { scp: 'Finance.Read', tid: '*' }, allow: ['*'], identity: { username: { claim: 'oid' } } },
-    ],
-  };
-}
 
 const salesUser = { preferred_username: 'alice@contoso.example', oid: 'a11ce000-0000-4000-8000-000000000001', roles: ['Sales.EU'], tid: TENANT };
 
@@ -54,7 +31,7 @@ function world() {
   };
   const client = new PowerBiClient({ apiUrl: 'https://api.powerbi.test', getAccessToken: async () => 'sp-token', fetch, callTimeoutMs: 5000, deadlineMs: 5000, now: () => T0, sleep: async () => undefined });
   const deps: EmbedReportDeps = {
-    policy: policy(),
+    policy: samplePolicy(),
     metadata: new ItemMetadataCache(client, { ttlMs: 60_000, maxItems: 10 }),
     tokens: new EmbedTokenCache(30 * 60_000, () => T0),
     deadlineFromNow: () => T0 + 5000,
