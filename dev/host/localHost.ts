@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { HttpRequest, HttpResponse, InvocationContext, type Cookie, type HttpResponseInit } from '@azure/functions';
 import { BrokerError } from '../../shared/errors/brokerError';
 import { BodyTooLargeError, readBody } from '../http/readBody';
+import { serveLoopback } from '../http/serveLoopback';
 import { toProblemResponse } from '../../shared/http/problemResponse';
 import type { RegisteredFunction } from './functionsCore';
 import { compileRouteTemplate, type RouteTemplate } from './routeTemplate';
@@ -79,7 +79,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const routePrefix = options.routePrefix ?? 'api';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log: HostLogger = options.log ?? ((level, message) => console.log(`[${level}] ${message}`));
-  const sockets = new Set<Socket>();
 
   const sendProblem = (res: ServerResponse, error: BrokerError, instance: string) => {
     const problem = toProblemResponse(error, instance);
@@ -164,26 +163,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       }
     });
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
-  });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const listening = await serveLoopback(server, options.port ?? 0, host);
+  return { url: `http://${host}:${listening.port}`, close: listening.close };
 }

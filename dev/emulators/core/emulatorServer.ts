@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, validateHeaderName, validateHeaderValue, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, validateHeaderName, validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import { readBody } from '../../http/readBody';
+import { serveLoopback, type ListeningServer } from '../../http/serveLoopback';
 import { faultFromJson, FaultInjector, type FaultSpec } from './faults';
 import { MAX_LOGGED_BODY_BYTES, redactBody, redactHeaders, RequestLog } from './requestLog';
 import { Router, type RouteHandler } from './router';
@@ -59,8 +59,7 @@ export class EmulatorServer {
   readonly router = new Router<EmulatorRequest, EmulatorResponse>();
   readonly faults: FaultInjector;
   readonly log = new RequestLog();
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private listening: ListeningServer | undefined;
   private readonly hanging = new Set<ServerResponse>();
   private baseUrl: string | undefined;
 
@@ -97,36 +96,17 @@ export class EmulatorServer {
     const server = this.options.tls
       ? createHttpsServer({ cert: this.options.tls.certPem, key: this.options.tls.keyPem }, handler)
       : createHttpServer(handler);
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    // A request Node cannot parse (bad request line or header) still gets an answer.
-    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable || error.code === 'ECONNRESET') {
-        socket.destroy();
-        return;
-      }
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    this.server = server;
-    const address = server.address() as AddressInfo;
-    this.baseUrl = `${this.options.tls ? 'https' : 'http'}://${host}:${address.port}`;
+    this.listening = await serveLoopback(server, port, host);
+    this.baseUrl = `${this.options.tls ? 'https' : 'http'}://${host}:${this.listening.port}`;
     return this.baseUrl;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
+    const listening = this.listening;
+    if (!listening) return;
+    this.listening = undefined;
     for (const res of this.hanging) res.destroy();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await listening.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
