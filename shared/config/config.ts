@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BrokerError } from '../errors/brokerError';
+import { isGuid } from '../ids/guid';
 import { parseEmbedPolicy, type EmbedPolicy } from '../policy/embedPolicy';
 import { CLOUD_NAMES, CLOUDS, type CloudName } from './clouds';
 
@@ -61,7 +62,6 @@ export interface LoadConfigOptions {
   readFile?: (path: string) => string;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 const MULTI_TENANT_AUTHORITIES = new Set(['common', 'organizations', 'consumers']);
 const KEY_VAULT_NAME = /^[0-9a-zA-Z-]{1,127}$/;
@@ -90,7 +90,7 @@ class Reader {
   }
 
   guid(name: string, value: string | undefined): void {
-    if (value !== undefined && value !== '' && !GUID.test(value)) this.problems.push(`${name} must be a GUID (got "${value}")`);
+    if (value !== undefined && value !== '' && !isGuid(value)) this.problems.push(`${name} must be a GUID (got "${value}")`);
   }
 
   httpsUrl(name: string, value: string | undefined): string | undefined {
@@ -145,7 +145,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
   const tenantId = r.required('POWERBI_TENANT_ID');
   if (tenantId && MULTI_TENANT_AUTHORITIES.has(tenantId.toLowerCase())) {
     r.problems.push(`POWERBI_TENANT_ID must be a specific tenant, not "${tenantId}"`);
-  } else if (tenantId && !GUID.test(tenantId) && !TENANT_DOMAIN.test(tenantId)) {
+  } else if (tenantId && !isGuid(tenantId) && !TENANT_DOMAIN.test(tenantId)) {
     r.problems.push(`POWERBI_TENANT_ID must be a tenant GUID or domain (got "${tenantId}")`);
   }
   const clientId = r.required('POWERBI_CLIENT_ID');
@@ -160,8 +160,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
   if (!/\/\.default$/.test(scope)) r.problems.push(`POWERBI_SCOPE must end with /.default (got "${scope}")`);
 
   const needsVault = credential !== 'managed-identity';
-  const vaultUrl = needsVault ? r.required('KEY_VAULT_URL', ` when POWERBI_CREDENTIAL is ${credential}`) : r.optional('KEY_VAULT_URL');
-  r.httpsUrl('KEY_VAULT_URL', vaultUrl);
+  const vaultUrl = r.httpsUrl('KEY_VAULT_URL', needsVault ? r.required('KEY_VAULT_URL', ` when POWERBI_CREDENTIAL is ${credential}`) : r.optional('KEY_VAULT_URL'));
   const clientSecretName = r.optional('POWERBI_CLIENT_SECRET_NAME') ?? 'powerbi-client-secret';
   if (!KEY_VAULT_NAME.test(clientSecretName)) r.problems.push(`POWERBI_CLIENT_SECRET_NAME is not a valid Key Vault name (got "${clientSecretName}")`);
   const certificateName = credential === 'certificate' ? r.required('POWERBI_CERTIFICATE_NAME', ' when POWERBI_CREDENTIAL is certificate') : r.optional('POWERBI_CERTIFICATE_NAME');
@@ -205,7 +204,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
   if (r.problems.length > 0 || !policy) throw new ConfigError(r.problems);
   return {
     powerBi: { tenantId, clientId, credential, cloud, authorityHost, apiUrl, scope },
-    keyVault: { url: vaultUrl?.replace(/\/+$/, ''), clientSecretName, certificateName },
+    keyVault: { url: vaultUrl || undefined, clientSecretName, certificateName },
     auth,
     policy,
     embed: { minLifetimeMinutes },

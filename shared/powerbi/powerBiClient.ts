@@ -1,5 +1,6 @@
 import { BrokerError } from '../errors/brokerError';
 import { isTimeoutError } from '../errors/isTimeout';
+import { isGuid } from '../ids/guid';
 import type { FetchLike } from '../auth/openIdDiscovery';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
 import { parseRetryAfterMs } from '../http/retryAfter';
@@ -188,11 +189,9 @@ export class PowerBiClient {
   }
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Only GUIDs go into a Power BI URL, whoever supplied them (policy, client or an upstream answer). */
 export function guid(id: string): string {
-  if (!GUID.test(id)) throw new BrokerError('upstream_invalid_response', 'An item id is not a GUID; it was not sent to Power BI.');
+  if (!isGuid(id)) throw new BrokerError('upstream_invalid_response', 'An item id is not a GUID; it was not sent to Power BI.');
   return id;
 }
 
