@@ -8,8 +8,41 @@ targetScope = 'subscription'
 @description('Name of the azd environment; seeds resourceToken and names the resource group.')
 param environmentName string
 
-@minLength(1)
-@description('Region of every resource. It must offer the Flex Consumption plan.')
+// Regions that offer the Flex Consumption plan (`az functionapp list-flexconsumption-locations`).
+@description('Region of every resource. Only regions that offer the Flex Consumption plan.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -185,6 +218,16 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+// Audience of the managed-identity token the Power BI app's federated credential accepts: it
+// follows the Entra cloud of POWERBI_CLOUD (USGov, i.e. GCC, signs in with the public cloud's Entra).
+var tokenExchangeAudiences = {
+  Public: 'api://AzureADTokenExchange'
+  USGov: 'api://AzureADTokenExchange'
+  USGovHigh: 'api://AzureADTokenExchangeUSGov'
+  USGovDoD: 'api://AzureADTokenExchangeUSGov'
+  China: 'api://AzureADTokenExchangeChina'
+}
+
 module appRegistrations 'modules/appRegistrations.bicep' = if (createAppRegistrations) {
   name: 'appRegistrations'
   scope: rg
@@ -192,13 +235,19 @@ module appRegistrations 'modules/appRegistrations.bicep' = if (createAppRegistra
     uniqueNamePrefix: 'powerbi-embed-broker-${resourceToken}'
     environmentName: environmentName
     managedIdentityPrincipalId: identity.outputs.principalId
+    federatedCredentialAudience: tokenExchangeAudiences[powerBiCloud]
     rlsAppRoles: rlsAppRoles
     createSpaApp: createSpaAppRegistration
     spaRedirectUris: spaRedirectUriList
   }
 }
 
-var effectivePowerBiCredential = !empty(powerBiCredential) ? powerBiCredential : (createAppRegistrations ? 'managed-identity' : 'secret')
+// Spelled out so the result's type is the module's allowed values, without ''.
+var effectivePowerBiCredential = powerBiCredential == 'secret'
+  ? 'secret'
+  : powerBiCredential == 'certificate'
+      ? 'certificate'
+      : powerBiCredential == 'managed-identity' || createAppRegistrations ? 'managed-identity' : 'secret'
 var powerBiClientId = appRegistrations.?outputs.powerBiClientId ?? existingPowerBiClientId
 var apiClientId = appRegistrations.?outputs.apiClientId ?? existingApiClientId
 var apiIdentifierUri = appRegistrations.?outputs.apiIdentifierUri ?? existingApiIdentifierUri
@@ -261,6 +310,7 @@ output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_NAME string = functionApp.outputs.name
 output SERVICE_API_NAME string = functionApp.outputs.name
 output SERVICE_API_URI string = 'https://${functionApp.outputs.defaultHostName}'
 output API_BASE_URL string = 'https://${functionApp.outputs.defaultHostName}/api'
@@ -272,6 +322,7 @@ output POWERBI_TENANT_ID string = tenant().tenantId
 output POWERBI_CLIENT_ID string = powerBiClientId
 output POWERBI_SERVICE_PRINCIPAL_OBJECT_ID string = appRegistrations.?outputs.powerBiServicePrincipalObjectId ?? ''
 output POWERBI_CLIENT_SECRET_NAME string = powerBiClientSecretName
+output POWERBI_TOKEN_EXCHANGE_AUDIENCE string = tokenExchangeAudiences[powerBiCloud]
 output AUTH_AUDIENCE string = join(authAudiences, ',')
 output API_CLIENT_ID string = apiClientId
 output API_SCOPE string = empty(apiIdentifierUri) ? 'api://${apiClientId}/access_as_user' : '${apiIdentifierUri}/access_as_user'

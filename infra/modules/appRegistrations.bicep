@@ -17,8 +17,8 @@ param environmentName string
 @description('Principal (object) id of the function\'s user-assigned managed identity.')
 param managedIdentityPrincipalId string
 
-@description('Audience of the managed-identity token exchanged for the app token (api://AzureADTokenExchange in the public cloud).')
-param federatedCredentialAudience string = 'api://AzureADTokenExchange'
+@description('Audience of the managed-identity token exchanged for the app token: api://AzureADTokenExchange in the public cloud, api://AzureADTokenExchangeUSGov, api://AzureADTokenExchangeChina in the sovereign ones.')
+param federatedCredentialAudience string
 
 @description('App role values the policy can map to Power BI RLS roles, e.g. Sales.EU.')
 param rlsAppRoles array = [
@@ -42,10 +42,19 @@ var issuer = '${environment().authentication.loginEndpoint}${tenant().tenantId}/
 var apiIdentifierUri = 'api://${tenant().tenantId}/${apiAppUniqueName}'
 var accessAsUserScopeId = guid(apiAppUniqueName, 'access_as_user')
 
+// The deployer owns what it creates: a redeploy by the same user or pipeline may then update the
+// apps without a directory role (Application Developer only lets it create them).
+var deployerOwns = {
+  relationships: [
+    deployer().objectId
+  ]
+}
+
 resource powerBiApp 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: powerBiAppUniqueName
   displayName: 'powerbi-embed-broker ${environmentName} (Power BI service principal)'
   signInAudience: 'AzureADMyOrg'
+  owners: deployerOwns
   notes: 'Calls the Power BI REST API (GenerateToken). Add its service principal to the Power BI workspaces; grant it no Power BI API permissions.'
 
   // The function's managed identity is this app's credential: the broker presents an MI token
@@ -65,12 +74,14 @@ resource powerBiApp 'Microsoft.Graph/applications@v1.0' = {
 // app needs one in this tenant.
 resource powerBiServicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = {
   appId: powerBiApp.appId
+  owners: deployerOwns
 }
 
 resource apiApp 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: apiAppUniqueName
   displayName: 'powerbi-embed-broker ${environmentName} (API)'
   signInAudience: 'AzureADMyOrg'
+  owners: deployerOwns
   identifierUris: [
     apiIdentifierUri
   ]
@@ -106,12 +117,14 @@ resource apiApp 'Microsoft.Graph/applications@v1.0' = {
 
 resource apiServicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = {
   appId: apiApp.appId
+  owners: deployerOwns
 }
 
 resource spaApp 'Microsoft.Graph/applications@v1.0' = if (createSpaApp) {
   uniqueName: spaAppUniqueName
   displayName: 'powerbi-embed-broker ${environmentName} (SPA)'
   signInAudience: 'AzureADMyOrg'
+  owners: deployerOwns
   spa: {
     redirectUris: spaRedirectUris
   }
@@ -130,6 +143,7 @@ resource spaApp 'Microsoft.Graph/applications@v1.0' = if (createSpaApp) {
 
 resource spaServicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = if (createSpaApp) {
   appId: spaApp!.appId
+  owners: deployerOwns
 }
 
 output powerBiClientId string = powerBiApp.appId

@@ -1,5 +1,5 @@
 // Flex Consumption plan and the broker's function app (Node 22, Linux), its app settings
-// (names exactly as ARCHITECTURE.md's configuration table), and Easy Auth when AUTH_MODE=easyauth.
+// (names exactly as ARCHITECTURE.md's configuration table), and Easy Auth, on when AUTH_MODE=easyauth.
 
 param name string
 param planName string
@@ -131,8 +131,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 // Host plumbing: identity-based AzureWebJobsStorage (no keys), Entra-authenticated telemetry.
+// Service URIs rather than __accountName, which the host completes with the public cloud's suffix.
 var platformSettings = {
-  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__blobServiceUri: 'https://${storageAccountName}.blob.${environment().suffixes.storage}'
+  AzureWebJobsStorage__queueServiceUri: 'https://${storageAccountName}.queue.${environment().suffixes.storage}'
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
@@ -169,13 +171,16 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
 }
 
 // Easy Auth validates the caller's token in front of the app when AUTH_MODE=easyauth; without it
-// the broker would trust an x-ms-client-principal header that anyone could send.
-resource easyAuth 'Microsoft.Web/sites/config@2024-04-01' = if (authMode == 'easyauth') {
+// the broker would trust an x-ms-client-principal header that anyone could send. Always declared,
+// enabled by the mode: switching back to jwt turns it off instead of leaving it as it was.
+var easyAuthEnabled = authMode == 'easyauth'
+
+resource easyAuth 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'authsettingsV2'
   properties: {
     platform: {
-      enabled: true
+      enabled: easyAuthEnabled
     }
     globalValidation: {
       requireAuthentication: true
@@ -187,7 +192,7 @@ resource easyAuth 'Microsoft.Web/sites/config@2024-04-01' = if (authMode == 'eas
     }
     identityProviders: {
       azureActiveDirectory: {
-        enabled: true
+        enabled: easyAuthEnabled
         registration: {
           clientId: apiClientId
           openIdIssuer: authIssuer
@@ -212,6 +217,9 @@ resource easyAuth 'Microsoft.Web/sites/config@2024-04-01' = if (authMode == 'eas
 resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: functionApp
   name: 'ftp'
+  // Not in the published type, but ARM asks the policies for the site's location.
+  #disable-next-line BCP187
+  location: location
   properties: {
     allow: false
   }
@@ -220,6 +228,9 @@ resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: functionApp
   name: 'scm'
+  // Not in the published type, but ARM asks the policies for the site's location.
+  #disable-next-line BCP187
+  location: location
   properties: {
     allow: false
   }
