@@ -73,6 +73,7 @@ export function describeWithBicep(name: string, body: (bicep: string) => void): 
     });
     return;
   }
+  console.warn(`${name}: skipped, ${found.missing}`);
   describe(name, () => {
     it.skip(`skipped: ${found.missing}`, () => undefined);
   });
