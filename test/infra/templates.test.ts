@@ -102,6 +102,67 @@ describeWithBicep('infra templates, compiled', (bicep) => {
     });
   });
 
+  describe('main.parameters.json (what azd passes)', () => {
+    /** Variables azd itself sets in every environment. */
+    const AZD_VARIABLES = ['AZURE_ENV_NAME', 'AZURE_LOCATION', 'AZURE_PRINCIPAL_ID', 'AZURE_PRINCIPAL_TYPE'];
+    const file = () =>
+      Object.entries((JSON.parse(readFileSync(path.join(infraDir, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> }).parameters).map(([name, { value }]) => {
+        const match = /^\$\{([A-Z][A-Z0-9_]*)(?:=([^}]*))?\}$/.exec(String(value));
+        return { name, variable: match?.[1], fallback: match?.[2] };
+      });
+    /** azd's substitution with empty variables, converted to each parameter's type as azd does. */
+    const substituted = (variables: Record<string, string>): Record<string, Json> => {
+      const declared = compiled.template('main.json').parameters ?? {};
+      return Object.fromEntries(
+        file().map(({ name, variable, fallback }) => {
+          const text = (variable && variables[variable]) || fallback || '';
+          const type = declared[name]?.type.toLowerCase();
+          return [name, type === 'bool' ? text === 'true' : type === 'int' ? Number(text) : text];
+        }),
+      );
+    };
+
+    it('passes each value from one azd environment variable, to a parameter main.bicep declares', () => {
+      const declared = compiled.template('main.json').parameters ?? {};
+      for (const entry of file()) expect({ ...entry, declared: entry.name in declared }).toEqual({ ...entry, variable: expect.stringMatching(/^[A-Z]/), declared: true });
+      const required = Object.entries(declared).filter(([, spec]) => !('defaultValue' in spec)).map(([name]) => name);
+      expect(required.filter((name) => !file().some((entry) => entry.name === name))).toEqual([]);
+    });
+
+    it('falls back to the template\'s own defaults', () => {
+      const declared = compiled.template('main.json').parameters ?? {};
+      const given = substituted({});
+      for (const { name, fallback } of file()) {
+        const spec = declared[name];
+        if (fallback === undefined || !spec || typeof spec.defaultValue === 'string' && spec.defaultValue.startsWith('[')) continue;
+        expect({ name, fallback: given[name] }).toEqual({ name, fallback: spec.defaultValue });
+      }
+    });
+
+    it('deploys with nothing but what `azd env new` and `azd up` set', () => {
+      const d = deployMain(compiled, { parameters: substituted({ AZURE_ENV_NAME: 'dev', AZURE_LOCATION: 'eastus2', AZURE_PRINCIPAL_ID: DEPLOYER_PRINCIPAL_ID }) });
+      expect(appSettings(d).POWERBI_CREDENTIAL).toBe('managed-identity');
+      expect(d.outputs.AZURE_FUNCTION_NAME).toBe(siteOf(d).name);
+    });
+
+    it('matches the parameter table of infra/README.md', () => {
+      const readme = readFileSync(path.join(infraDir, 'README.md'), 'utf8');
+      const section = readme.slice(readme.indexOf('## Parameters'));
+      const rows = section.slice(0, section.indexOf('\n\n', section.indexOf('| ---'))).split('\n').filter((line) => line.startsWith('| `'));
+      const declared = compiled.template('main.json').parameters ?? {};
+      const documented = rows.flatMap((row) => {
+        const [variables = '', parameters = ''] = row.split('|').slice(1, 3);
+        const names = [...variables.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1] as string);
+        const params = [...parameters.matchAll(/`(\w+)`/g)].map((m) => m[1] as string).filter((name) => name in declared);
+        return names.map((variable, i) => ({ variable, name: params[i] }));
+      });
+      const passed = file()
+        .filter(({ variable }) => !AZD_VARIABLES.includes(variable ?? ''))
+        .map(({ variable, name }) => ({ variable, name }));
+      expect(documented.sort((a, b) => a.variable.localeCompare(b.variable))).toEqual(passed.sort((a, b) => String(a.variable).localeCompare(String(b.variable))));
+    });
+  });
+
   describe('the function app', () => {
     it('is one Linux Flex Consumption app on a FC1 plan, Node 22', () => {
       const d = deployment();
