@@ -132,6 +132,20 @@ param authIssuer string = ''
 @description('AUTH_AUDIENCE, comma separated. Empty: the API app\'s client id and Application ID URI.')
 param authAudience string = ''
 
+@description('AUTH_ALLOWED_CLIENT_IDS, comma separated: the client apps (azp/appid) whose user tokens may call the API. Empty: the SPA app registration this template creates, if any; otherwise any client.')
+param authAllowedClientIds string = ''
+
+@description('AUTH_ALLOW_APP_TOKENS: accept app-only tokens (no delegated scope); the embed policy then decides.')
+param authAllowAppTokens bool = false
+
+@description('AUTH_MAX_TOKEN_AGE_MINUTES: oldest iat, and longest lifetime, of an accepted caller token.')
+@minValue(5)
+@maxValue(10080)
+param authMaxTokenAgeMinutes int = 1440
+
+@description('EMBED_POLICY_STRICT: refuse, instead of warning about, policy rules that match every caller, do not require scp, or allow every item.')
+param embedPolicyStrict bool = false
+
 @description('EMBED_POLICY: the embed policy as inline JSON.')
 param embedPolicy string = ''
 
@@ -296,6 +310,10 @@ module functionApp 'modules/functionApp.bicep' = {
     authMode: authMode
     authIssuer: effectiveAuthIssuer
     authAudiences: authAudiences
+    authAllowedClientIds: !empty(authAllowedClientIds) ? authAllowedClientIds : (appRegistrations.?outputs.spaClientId ?? '')
+    authAllowAppTokens: authAllowAppTokens
+    authMaxTokenAgeMinutes: authMaxTokenAgeMinutes
+    embedPolicyStrict: embedPolicyStrict
     apiClientId: apiClientId
     embedPolicy: effectiveEmbedPolicy
     embedPolicyPath: embedPolicyPath

@@ -164,6 +164,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     });
   });
   const host = options.host ?? '127.0.0.1';
-  const listening = await serveLoopback(server, options.port ?? 0, host);
+  // As the Functions host would, a request Node cannot parse still gets a problem+json answer.
+  const listening = await serveLoopback(server, options.port ?? 0, host, (status) => {
+    const error = status === 431 ? new BrokerError('headers_too_large', 'The request headers are too large.') : new BrokerError('bad_request', 'The request could not be parsed.');
+    const problem = toProblemResponse(error);
+    return { contentType: problem.headers['content-type'] as string, body: problem.body };
+  });
   return { url: `http://${host}:${listening.port}`, close: listening.close };
 }

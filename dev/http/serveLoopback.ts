@@ -9,7 +9,10 @@ export interface ListeningServer {
   close(): Promise<void>;
 }
 
-export async function serveLoopback(server: Server, port = 0, host = '127.0.0.1'): Promise<ListeningServer> {
+/** The body for a request Node could not parse (400) or whose headers were too large (431). */
+export type ClientErrorBody = (status: 400 | 431) => { contentType: string; body: string };
+
+export async function serveLoopback(server: Server, port = 0, host = '127.0.0.1', clientErrorBody?: ClientErrorBody): Promise<ListeningServer> {
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -20,8 +23,12 @@ export async function serveLoopback(server: Server, port = 0, host = '127.0.0.1'
       socket.destroy();
       return;
     }
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+    const answer = clientErrorBody?.(status);
+    const body = Buffer.from(answer?.body ?? '');
+    const type = answer ? `content-type: ${answer.contentType}\r\n` : '';
+    socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\n${type}content-length: ${body.length}\r\n\r\n`), body]));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

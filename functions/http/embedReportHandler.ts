@@ -5,11 +5,12 @@ import { json, withProblemDetails, type Handler } from './respond';
 // query string, body and any identity headers the client sends are never read.
 export function createEmbedReportHandler(broker: () => Broker): Handler {
   return withProblemDetails(async (request, context) => {
-    const caller = await broker().authenticate({
-      authorization: request.headers.get('authorization'),
-      clientPrincipal: request.headers.get('x-ms-client-principal'),
-    });
-    const outcome = await broker().embedReport(caller.claims, request.params.key ?? '');
+    const deadline = broker().deadlineFromNow();
+    const caller = await broker().authenticate(
+      { authorization: request.headers.get('authorization'), clientPrincipal: request.headers.get('x-ms-client-principal') },
+      deadline,
+    );
+    const outcome = await broker().embedReport(caller.claims, request.params.key ?? '', deadline);
     context.info(`embed report=${outcome.config.id} rule=${outcome.rule} rls=${outcome.identityApplied} tokenId=${outcome.config.tokenId}`);
     return json(200, outcome.config);
   });

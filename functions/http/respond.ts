@@ -1,10 +1,11 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { BrokerError } from '../../shared/errors/brokerError';
 import { toProblemResponse } from '../../shared/http/problemResponse';
-import { describeError } from '../../shared/telemetry/redact';
+import { describeError, errorKind } from '../../shared/telemetry/redact';
 
 // Runs a handler and turns any failure into problem+json. Expected errors are logged with their
-// code and upstream RequestId; anything else is logged (redacted) and answered as a bare 500 problem.
+// code, the upstream's status, code and request id, and the kind of their cause (never an
+// upstream's error text); anything else is logged redacted and answered as a bare 500 problem.
 
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
@@ -15,9 +16,12 @@ export function withProblemDetails(handler: Handler): Handler {
     } catch (error) {
       const instance = new URL(request.url).pathname;
       if (error instanceof BrokerError) {
-        const upstream = error.extensions.upstreamRequestId ? ` upstreamRequestId=${String(error.extensions.upstreamRequestId)}` : '';
-        const line = `${error.status} ${error.code}: ${error.message}${upstream}`;
-        if (error.status >= 500) context.warn(line, error.cause ? `cause: ${describeError(error.cause)}` : '');
+        const facts = ['upstream', 'upstreamStatus', 'upstreamCode', 'upstreamRequestId', 'reason', 'rule']
+          .filter((name) => error.extensions[name] !== undefined)
+          .map((name) => `${name}=${String(error.extensions[name])}`);
+        if (error.cause !== undefined) facts.push(`cause=${errorKind(error.cause)}`);
+        const line = `${error.status} ${error.code}${facts.length > 0 ? ` ${facts.join(' ')}` : ''}`;
+        if (error.status >= 500) context.warn(line);
         else context.info(line);
       } else {
         context.error(`unexpected failure: ${describeError(error)}`);

@@ -57,6 +57,11 @@ param authMode string
 param authIssuer string
 @description('Accepted aud values of the SPA\'s user tokens.')
 param authAudiences array
+@description('AUTH_ALLOWED_CLIENT_IDS, comma separated; empty: any client.')
+param authAllowedClientIds string = ''
+param authAllowAppTokens bool
+param authMaxTokenAgeMinutes int
+param embedPolicyStrict bool
 @description('Client id of the API app registration (Easy Auth\'s Entra provider).')
 param apiClientId string
 @description('The embed policy as inline JSON; empty when embedPolicyPath is used.')
@@ -151,6 +156,9 @@ var brokerSettings = {
   AUTH_MODE: authMode
   AUTH_ISSUER: authIssuer
   AUTH_AUDIENCE: join(authAudiences, ',')
+  AUTH_ALLOW_APP_TOKENS: authAllowAppTokens ? 'true' : 'false'
+  AUTH_MAX_TOKEN_AGE_MINUTES: string(authMaxTokenAgeMinutes)
+  EMBED_POLICY_STRICT: embedPolicyStrict ? 'true' : 'false'
   EMBED_MIN_LIFETIME_MINUTES: string(embedMinLifetimeMinutes)
   UPSTREAM_TIMEOUT_SECONDS: string(upstreamTimeoutSeconds)
   REQUEST_DEADLINE_SECONDS: string(requestDeadlineSeconds)
@@ -161,13 +169,14 @@ var brokerSettings = {
 
 // Settings that exist only when given: an empty value would be a malformed setting.
 var certificateSetting = empty(powerBiCertificateName) ? {} : { POWERBI_CERTIFICATE_NAME: powerBiCertificateName }
+var allowedClientsSetting = empty(authAllowedClientIds) ? {} : { AUTH_ALLOWED_CLIENT_IDS: authAllowedClientIds }
 var inlinePolicySetting = empty(embedPolicy) ? {} : { EMBED_POLICY: embedPolicy }
 var policyPathSetting = empty(embedPolicyPath) ? {} : { EMBED_POLICY_PATH: embedPolicyPath }
 
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(platformSettings, brokerSettings, certificateSetting, inlinePolicySetting, policyPathSetting)
+  properties: union(platformSettings, brokerSettings, certificateSetting, allowedClientsSetting, inlinePolicySetting, policyPathSetting)
 }
 
 // Easy Auth validates the caller's token in front of the app when AUTH_MODE=easyauth; without it

@@ -3,12 +3,18 @@ import { createCallerAuthenticator, type Caller, type CallerEvidence } from '../
 import type { FetchLike } from '../auth/openIdDiscovery';
 import { RefreshableValue } from '../cache/refreshableValue';
 import type { BrokerConfig } from '../config/config';
+import { CLOUDS } from '../config/clouds';
 import { certificateFromPem, type ClientCredential } from '../credentials/clientCredential';
 import { createKeyVaultSecretReader } from '../credentials/keyVaultSecrets';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
 import { createMsalTokenSource } from '../credentials/msalTokenSource';
 import { ServicePrincipalTokenProvider } from '../credentials/servicePrincipalToken';
 import { entraError } from '../credentials/entraError';
+import { boundedCredential } from '../credentials/boundedCredential';
+import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
+import { ResponseRecorder } from '../upstream/responseRecorder';
+import { settleWithin } from '../upstream/settleWithin';
+import { rememberSecret } from '../telemetry/redact';
 import { embedReport, type EmbedOutcome } from '../embed/embedReport';
 import { EmbedTokenCache } from '../embed/embedTokenCache';
 import { BrokerError } from '../errors/brokerError';
@@ -20,9 +26,10 @@ import { PowerBiClient } from '../powerbi/powerBiClient';
 // production defaults for what tests replace (fetch, clock, the managed identity).
 
 export const METADATA_TTL_MS = 10 * 60_000;
-export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
 export const READINESS_FAILURE_TTL_MS = 5_000;
 export const CREDENTIAL_REREAD_INTERVAL_MS = 30_000;
+/** Readiness answers within this, whatever the upstreams do (a platform probe must not hang). */
+export const READINESS_TIMEOUT_MS = 5_000;
 
 export interface BrokerDeps {
   fetch?: FetchLike;
@@ -40,8 +47,10 @@ export interface ReadinessReport {
 
 export interface Broker {
   readonly config: BrokerConfig;
-  authenticate(evidence: CallerEvidence): Promise<Caller>;
-  embedReport(claims: Claims, key: string): Promise<EmbedOutcome>;
+  /** When a request starting now must be answered (epoch ms): authentication and every upstream call share it. */
+  deadlineFromNow(): number;
+  authenticate(evidence: CallerEvidence, deadline?: number): Promise<Caller>;
+  embedReport(claims: Claims, key: string, deadline?: number): Promise<EmbedOutcome>;
   readiness(): Promise<ReadinessReport>;
 }
 
@@ -52,7 +61,7 @@ function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential):
     return async () => ({
       kind: 'assertion',
       getAssertion: async () => {
-        const token = await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal: AbortSignal.timeout(timeoutMs) });
+        const token = await managedIdentity.getToken(`${CLOUDS[config.powerBi.cloud].tokenExchangeAudience}/.default`);
         if (!token) throw new BrokerError('upstream_unavailable', 'The managed identity returned no token.', { extensions: { upstream: 'managed-identity' } });
         return token.token;
       },
@@ -61,20 +70,31 @@ function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential):
   const reader = createKeyVaultSecretReader({ vaultUrl: config.keyVault.url as string, credential: managedIdentity, timeoutMs });
   if (credential === 'certificate') {
     const name = config.keyVault.certificateName as string;
-    return async () => certificateFromPem((await reader.read(name)).value);
+    return async () => {
+      const certificate = certificateFromPem((await reader.read(name)).value);
+      if (certificate.kind === 'certificate') rememberSecret(certificate.privateKey);
+      return certificate;
+    };
   }
-  return async () => ({ kind: 'secret', secret: (await reader.read(config.keyVault.clientSecretName)).value });
+  return async () => {
+    const secret = (await reader.read(config.keyVault.clientSecretName)).value;
+    rememberSecret(secret);
+    return { kind: 'secret', secret };
+  };
 }
 
 /** The function's managed identity; on a laptop pointed at real Azure, the developer's CLI login instead. */
-function appIdentity(config: BrokerConfig): TokenCredential {
-  if (!config.managedIdentityAvailable) return new ChainedTokenCredential(new AzureCliCredential(), new AzureDeveloperCliCredential());
-  return config.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: config.managedIdentityClientId }) : new ManagedIdentityCredential();
+function appIdentity(config: BrokerConfig, now: () => number): TokenCredential {
+  const timeoutMs = config.upstream.callTimeoutMs;
+  if (!config.managedIdentityAvailable) return boundedCredential(new ChainedTokenCredential(new AzureCliCredential(), new AzureDeveloperCliCredential()), { timeoutMs, now });
+  const recorder = new ResponseRecorder(now);
+  const options = { httpClient: recorder.wrap(createDefaultHttpClient()), ...(config.managedIdentityClientId ? { clientId: config.managedIdentityClientId } : {}) };
+  return boundedCredential(new ManagedIdentityCredential(options), { timeoutMs, recorder, now });
 }
 
 export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broker {
   const now = deps.now ?? Date.now;
-  const managedIdentity = deps.managedIdentity ?? appIdentity(config);
+  const managedIdentity = deps.managedIdentity ? boundedCredential(deps.managedIdentity, { timeoutMs: config.upstream.callTimeoutMs, now }) : appIdentity(config, now);
   const minLifetimeMs = config.embed.minLifetimeMinutes * 60_000;
 
   const tokens = new ServicePrincipalTokenProvider({
@@ -120,19 +140,23 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const metadata = new ItemMetadataCache(powerBi, { ttlMs: METADATA_TTL_MS, maxItems: 1000 });
   const embedTokens = new EmbedTokenCache(minLifetimeMs, now);
   let lastFailure: { until: number; report: ReadinessReport } | undefined;
-  const authenticator = createCallerAuthenticator(config.auth, { ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const authenticator = createCallerAuthenticator(config.auth, { timeoutMs: config.upstream.callTimeoutMs, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const deadlineFromNow = () => powerBi.deadlineFromNow();
 
   return {
     config,
-    authenticate: (evidence) => authenticator.authenticate(evidence),
-    embedReport: (claims, key) => embedReport({ policy: config.policy, metadata, tokens: embedTokens, generateToken: (request, deadline) => powerBi.generateToken(request, deadline), deadlineFromNow: () => powerBi.deadlineFromNow() }, claims, key),
+    deadlineFromNow,
+    authenticate: (evidence, deadline = deadlineFromNow()) => authenticator.authenticate(evidence, deadline),
+    embedReport: (claims, key, deadline = deadlineFromNow()) =>
+      embedReport({ policy: config.policy, metadata, tokens: embedTokens, generateToken: (request, until) => powerBi.generateToken(request, until) }, claims, key, deadline),
     async readiness() {
       // An anonymous probe must not drive Key Vault and Entra calls while they fail: a failure
       // is kept for a few seconds, and the answer names only the error code and upstream.
       if (tokens.peek()) return { ready: true, checks: [{ name: 'service-principal-token', ok: true }] };
       if (lastFailure && now() < lastFailure.until) return lastFailure.report;
       try {
-        await getAccessToken();
+        const timeoutMs = Math.min(READINESS_TIMEOUT_MS, config.upstream.deadlineMs);
+        await settleWithin(getAccessToken, timeoutMs, () => new BrokerError('upstream_timeout', 'No service-principal token could be had in time.', { extensions: { upstream: 'entra' } }));
         lastFailure = undefined;
         return { ready: true, checks: [{ name: 'service-principal-token', ok: true }] };
       } catch (error) {

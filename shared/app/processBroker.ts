@@ -7,7 +7,10 @@ import { createBroker, type Broker } from './broker';
 let instance: Broker | undefined;
 
 export function processBroker(): Broker {
-  instance ??= createBroker(loadConfigFromEnvironment(), {
+  if (instance) return instance;
+  const config = loadConfigFromEnvironment();
+  for (const warning of config.warnings) console.warn(`[powerbi-embed-broker] warning: ${warning}`);
+  instance = createBroker(config, {
     onWarning: (message) => console.warn(`[powerbi-embed-broker] ${message}`),
     observe: (call) => {
       if (call.error || (call.status !== undefined && call.status >= 400)) {

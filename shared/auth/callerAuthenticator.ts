@@ -19,17 +19,19 @@ export interface Caller {
 }
 
 export interface CallerAuthenticator {
-  authenticate(evidence: CallerEvidence): Promise<Caller>;
+  /** `deadline` (epoch ms): a key-set fetch this needs counts against the request's deadline. */
+  authenticate(evidence: CallerEvidence, deadline?: number): Promise<Caller>;
 }
 
 /** The identity AUTH_MODE=none gives every caller (local runs only; refused on Azure). */
 export const LOCAL_DEVELOPER_CLAIMS: Claims = Object.freeze({ oid: 'local-developer', sub: 'local-developer', preferred_username: 'developer@localhost', name: 'Local developer' });
 
-export function createCallerAuthenticator(auth: BrokerConfig['auth'], deps: { fetch?: FetchLike; now?: () => number } = {}): CallerAuthenticator {
+export function createCallerAuthenticator(auth: BrokerConfig['auth'], deps: { fetch?: FetchLike; now?: () => number; timeoutMs?: number } = {}): CallerAuthenticator {
   switch (auth.mode) {
     case 'jwt': {
-      const jwt = new JwtAuthenticator({ issuer: auth.issuer, audiences: auth.audiences, ...deps });
-      return { authenticate: async (evidence) => ({ claims: await jwt.verify(extractBearerToken(evidence.authorization)), mode: 'jwt' }) };
+      const { issuer, audiences, allowedClientIds, allowAppTokens, maxTokenAgeMinutes } = auth;
+      const jwt = new JwtAuthenticator({ issuer, audiences, allowedClientIds, allowAppTokens, maxTokenAgeMinutes, ...deps });
+      return { authenticate: async (evidence, deadline) => ({ claims: await jwt.verify(extractBearerToken(evidence.authorization), deadline), mode: 'jwt' }) };
     }
     case 'easyauth':
       return { authenticate: async (evidence) => ({ claims: claimsFromClientPrincipal(evidence.clientPrincipal), mode: 'easyauth' }) };

@@ -33,6 +33,8 @@ export function claimsFromClientPrincipal(header: string | null | undefined): Re
     throw unauthenticated('The client principal header is malformed.', true, error);
   }
   if (!principal || !Array.isArray(principal.claims)) throw unauthenticated('The client principal header is malformed.', true);
+  // Only Microsoft Entra sign-ins: another provider configured beside it (GitHub, Google...) is not the API's users.
+  if (principal.auth_typ !== 'aad') throw unauthenticated('The caller was not signed in with Microsoft Entra ID.', true);
   const roleType = principal.role_typ;
   const claims: Record<string, string | string[]> = {};
   for (const { typ, val } of principal.claims) {

@@ -1,75 +1,103 @@
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { BrokerError } from '../errors/brokerError';
 import { unauthenticated } from './bearerToken';
+import { IssuerKeys, type LocalKeySet } from './issuerKeys';
 import { OpenIdDiscovery, type FetchLike } from './openIdDiscovery';
+import { checkTokenKind, type TokenKindRules } from './tokenKind';
 
-// Verifies the SPA user's access token: signature against the issuer's JWKS (cached, one
-// shared fetch, a cooldown so unknown `kid`s cannot make us hammer the issuer), asymmetric
-// algorithms only, `iss`, `aud`, `exp` and `nbf` with a bounded clock skew.
+// Verifies the SPA user's access token: signature against the issuer's keys (see IssuerKeys),
+// asymmetric algorithms only, `iss`, `aud`, `exp` and `nbf` with a bounded clock skew, a bounded
+// age and lifetime, and only delegated user access tokens (see tokenKind).
 
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 export const CLOCK_SKEW_SECONDS = 120;
-export const JWKS_COOLDOWN_MS = 30_000;
+export const DEFAULT_MAX_TOKEN_AGE_MINUTES = 24 * 60;
 
-export interface JwtAuthenticatorOptions {
+export interface JwtAuthenticatorOptions extends Partial<TokenKindRules> {
   issuer: string;
   audiences: string[];
   fetch?: FetchLike;
   /** Seconds since the epoch; tests freeze it. */
   now?: () => number;
+  /** Least time between key-set fetches caused by an unknown `kid`. */
   jwksCooldownMs?: number;
   timeoutMs?: number;
+  /** Oldest `iat`, and longest `exp - iat`, accepted. */
+  maxTokenAgeMinutes?: number;
 }
 
-type KeySet = ReturnType<typeof createRemoteJWKSet>;
-
 export class JwtAuthenticator {
-  private readonly discovery: OpenIdDiscovery;
-  private keySet: KeySet | undefined;
+  private readonly keys: IssuerKeys;
+  private readonly nowMs: () => number;
+  private readonly verifyOptions: JWTVerifyOptions;
+  private readonly kindRules: TokenKindRules;
 
   constructor(private readonly options: JwtAuthenticatorOptions) {
-    this.discovery = new OpenIdDiscovery(options.issuer, options.fetch, options.timeoutMs, options.now ? () => (options.now as () => number)() * 1000 : Date.now);
+    this.nowMs = options.now ? () => (options.now as () => number)() * 1000 : Date.now;
+    const timeoutMs = options.timeoutMs ?? 5000;
+    const discovery = new OpenIdDiscovery(options.issuer, options.fetch, timeoutMs, this.nowMs);
+    this.keys = new IssuerKeys({ discovery, timeoutMs, now: this.nowMs, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.jwksCooldownMs !== undefined ? { cooldownMs: options.jwksCooldownMs } : {}) });
+    const maxAgeSeconds = (options.maxTokenAgeMinutes ?? DEFAULT_MAX_TOKEN_AGE_MINUTES) * 60;
+    this.verifyOptions = {
+      issuer: options.issuer,
+      audience: options.audiences,
+      algorithms: ALLOWED_ALGORITHMS,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      requiredClaims: ['exp', 'iat'],
+      maxTokenAge: maxAgeSeconds,
+    };
+    this.kindRules = { allowAppTokens: options.allowAppTokens ?? false, allowedClientIds: options.allowedClientIds ?? [], maxLifetimeSeconds: maxAgeSeconds };
   }
 
-  async verify(token: string): Promise<JWTPayload> {
-    const keySet = await this.getKeySet();
+  async verify(token: string, deadline = this.nowMs() + (this.options.timeoutMs ?? 5000)): Promise<JWTPayload> {
+    let alg: unknown;
     try {
-      const { payload } = await jwtVerify(token, keySet, {
-        issuer: this.options.issuer,
-        audience: this.options.audiences,
-        algorithms: ALLOWED_ALGORITHMS,
-        clockTolerance: CLOCK_SKEW_SECONDS,
-        requiredClaims: ['exp'],
-        ...(this.options.now ? { currentDate: new Date(this.options.now() * 1000) } : {}),
-      });
-      return payload;
+      alg = decodeProtectedHeader(token).alg;
     } catch (error) {
-      throw this.translate(error);
+      throw unauthenticated('The token is not valid.', true, error);
     }
+    // Before any key is fetched: a token no allowed algorithm signs cannot cost an issuer call.
+    if (typeof alg !== 'string' || !ALLOWED_ALGORITHMS.includes(alg)) throw unauthenticated('The token is not valid: its signing algorithm is not accepted.', true);
+    let payload: JWTPayload;
+    try {
+      payload = await this.verifyWith(token, await this.keys.current(deadline));
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw this.translate(error);
+      const fresh = await this.keys.refreshForUnknownKey(deadline);
+      if (!fresh) throw this.translate(error);
+      try {
+        payload = await this.verifyWith(token, fresh);
+      } catch (retryError) {
+        throw this.translate(retryError);
+      }
+    }
+    checkTokenKind(payload, this.kindRules, this.nowMs() / 1000);
+    return payload;
   }
 
-  private async getKeySet(): Promise<KeySet> {
-    if (this.keySet) return this.keySet;
-    const { jwks_uri } = await this.discovery.get();
-    this.keySet ??= createRemoteJWKSet(new URL(jwks_uri), {
-      cooldownDuration: this.options.jwksCooldownMs ?? JWKS_COOLDOWN_MS,
-      timeoutDuration: this.options.timeoutMs ?? 5000,
-      ...(this.options.fetch ? { [customFetch]: this.options.fetch } : {}),
-    });
-    return this.keySet;
+  /** Several keys may match (a duplicated `kid`, or none in the token): each is tried in turn. */
+  private async verifyWith(token: string, keys: LocalKeySet): Promise<JWTPayload> {
+    const options = { ...this.verifyOptions, currentDate: new Date(this.nowMs()) };
+    try {
+      return (await jwtVerify(token, keys, options)).payload;
+    } catch (error) {
+      if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+      for await (const key of error) {
+        try {
+          return (await jwtVerify(token, key, options)).payload;
+        } catch (candidateError) {
+          if (!(candidateError instanceof errors.JWSSignatureVerificationFailed)) throw candidateError;
+        }
+      }
+      throw new errors.JWSSignatureVerificationFailed();
+    }
   }
 
   private translate(error: unknown): BrokerError {
+    if (error instanceof BrokerError) return error;
     if (error instanceof errors.JWTExpired) return unauthenticated('The token has expired.', true, error);
     if (error instanceof errors.JWTClaimValidationFailed) return unauthenticated(`The token's "${error.claim}" claim is not accepted.`, true, error);
     if (error instanceof errors.JWKSNoMatchingKey) return unauthenticated('The token is signed with an unknown key.', true, error);
-    if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
-      return new BrokerError('upstream_unavailable', "The token issuer's signing keys cannot be loaded.", { cause: error, extensions: { upstream: 'issuer' } });
-    }
-    if (error instanceof errors.JOSEError) return unauthenticated('The token is not valid.', true, error);
-    if (error instanceof TypeError || (error instanceof Error && /fetch|network|ECONN/i.test(error.message))) {
-      return new BrokerError('upstream_unavailable', "The token issuer's signing keys cannot be loaded.", { cause: error, extensions: { upstream: 'issuer' } });
-    }
     return unauthenticated('The token is not valid.', true, error);
   }
 }

@@ -50,12 +50,13 @@ export class OpenIdDiscovery {
     const url = discoveryUrl(this.issuer);
     let response: Response;
     try {
-      response = await this.fetchFn(url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } });
+      response = await this.fetchFn(url, { signal: AbortSignal.timeout(this.timeoutMs), redirect: 'manual', headers: { accept: 'application/json' } });
     } catch (error) {
-      throw new BrokerError('upstream_unavailable', 'The token issuer cannot be reached to validate the caller.', { cause: error, extensions: { upstream: 'issuer' } });
+      throw new BrokerError('upstream_unavailable', 'The token issuer cannot be reached to validate the caller.', { cause: error, extensions: { upstream: 'issuer' }, retryAfterSeconds: this.failureCooldownMs / 1000 });
     }
-    if (!response.ok) {
-      throw new BrokerError('upstream_unavailable', `The token issuer's discovery document answered ${response.status}.`, { extensions: { upstream: 'issuer' } });
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new BrokerError('upstream_unavailable', `The token issuer's discovery document answered ${response.status}.`, { extensions: { upstream: 'issuer' }, retryAfterSeconds: this.failureCooldownMs / 1000 });
     }
     const body = (await response.json().catch(() => undefined)) as Partial<DiscoveryDocument> | undefined;
     if (!body || typeof body.jwks_uri !== 'string' || typeof body.issuer !== 'string') {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { BrokerError } from '../errors/brokerError';
 import { isGuid } from '../ids/guid';
-import { parseEmbedPolicy, type EmbedPolicy } from '../policy/embedPolicy';
+import { parseEmbedPolicy, policyWarnings, type EmbedPolicy } from '../policy/embedPolicy';
 import { CLOUD_NAMES, CLOUDS, type CloudName } from './clouds';
+import { detectsAppService, platformVariables } from './platform';
 
 // Every setting of the broker, read and checked once at start-up. A bad configuration stops
 // the app with one message that lists every problem, never a stack trace on the first request.
@@ -18,6 +19,8 @@ export const DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 8;
 export const DEFAULT_REQUEST_DEADLINE_SECONDS = 20;
 /** Entra tokens live at least 60 minutes; above this a fresh one would be too short-lived to be worth having. */
 export const MAX_MIN_LIFETIME_MINUTES = 50;
+/** Entra access tokens live 60-90 minutes; a day leaves room for other issuers and refuses the absurd. */
+export const DEFAULT_MAX_TOKEN_AGE_MINUTES = 24 * 60;
 
 export interface BrokerConfig {
   powerBi: {
@@ -35,7 +38,7 @@ export interface BrokerConfig {
     certificateName: string | undefined;
   };
   auth:
-    | { mode: 'jwt'; issuer: string; audiences: string[] }
+    | { mode: 'jwt'; issuer: string; audiences: string[]; allowedClientIds: string[]; allowAppTokens: boolean; maxTokenAgeMinutes: number }
     | { mode: 'easyauth' }
     | { mode: 'none' };
   policy: EmbedPolicy;
@@ -47,6 +50,8 @@ export interface BrokerConfig {
   runningInAzure: boolean;
   /** A managed-identity endpoint is there (in Azure, or the local emulator); otherwise a developer's Azure CLI login is used. */
   managedIdentityAvailable: boolean;
+  /** Accepted, but worth a line in the log at start-up (e.g. a policy rule any signed-in caller matches). */
+  warnings: string[];
 }
 
 export class ConfigError extends BrokerError {
@@ -104,6 +109,21 @@ class Reader {
     }
     if (url.protocol !== 'https:') this.problems.push(`${name} must use https (got "${value}")`);
     return value.replace(/\/+$/, '');
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.optional(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === 'false') return value === 'true';
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  list(name: string): string[] {
+    return (this.optional(name) ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
   }
 
   integer(name: string, fallback: number, min: number, max: number): number {
@@ -166,24 +186,31 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
   const certificateName = credential === 'certificate' ? r.required('POWERBI_CERTIFICATE_NAME', ' when POWERBI_CREDENTIAL is certificate') : r.optional('POWERBI_CERTIFICATE_NAME');
   if (certificateName && !KEY_VAULT_NAME.test(certificateName)) r.problems.push(`POWERBI_CERTIFICATE_NAME is not a valid Key Vault name (got "${certificateName}")`);
 
-  // Set by App Service and every Functions hosting plan; Core Tools and the local host set neither.
-  const runningInAzure = ['WEBSITE_INSTANCE_ID', 'WEBSITE_OWNER_NAME', 'CONTAINER_NAME'].some((name) => r.optional(name) !== undefined);
+  const runningInAzure = detectsAppService(env);
+  const platform = platformVariables(env);
   const mode = r.oneOf('AUTH_MODE', AUTH_MODES, 'jwt');
+  const warnings: string[] = [];
   let auth: BrokerConfig['auth'] = { mode: 'none' };
   if (mode === 'jwt') {
     const issuer = r.required('AUTH_ISSUER', ' when AUTH_MODE is jwt');
     r.httpsUrl('AUTH_ISSUER', issuer);
     const rawAudience = r.required('AUTH_AUDIENCE', ' when AUTH_MODE is jwt');
-    const audiences = rawAudience
-      .split(',')
-      .map((a) => a.trim())
-      .filter(Boolean);
+    const audiences = r.list('AUTH_AUDIENCE');
     if (rawAudience && audiences.length === 0) r.problems.push('AUTH_AUDIENCE must name at least one audience');
-    auth = { mode, issuer, audiences };
+    const allowedClientIds = r.list('AUTH_ALLOWED_CLIENT_IDS');
+    for (const id of allowedClientIds) r.guid('AUTH_ALLOWED_CLIENT_IDS', id);
+    const allowAppTokens = r.boolean('AUTH_ALLOW_APP_TOKENS', false);
+    const maxTokenAgeMinutes = r.integer('AUTH_MAX_TOKEN_AGE_MINUTES', DEFAULT_MAX_TOKEN_AGE_MINUTES, 5, 7 * 24 * 60);
+    auth = { mode, issuer, audiences, allowedClientIds, allowAppTokens, maxTokenAgeMinutes };
   } else if (mode === 'easyauth') {
+    // The platform strips a client's x-ms-client-principal only where it runs Easy Auth itself.
+    if (!runningInAzure) r.problems.push('AUTH_MODE=easyauth needs App Service Authentication, which exists only on Azure; use AUTH_MODE=jwt here');
+    else if (r.optional('WEBSITE_AUTH_ENABLED')?.toLowerCase() !== 'true') r.problems.push('AUTH_MODE=easyauth needs App Service Authentication turned on (WEBSITE_AUTH_ENABLED is not True)');
     auth = { mode };
-  } else if (runningInAzure) {
-    r.problems.push('AUTH_MODE=none is for local runs only and is refused on Azure');
+  } else if (platform.length > 0) {
+    r.problems.push(`AUTH_MODE=none is for local runs only and is refused on a hosting platform (${platform.join(', ')} is set)`);
+  } else {
+    warnings.push('AUTH_MODE=none: every caller is the local developer, with no sign-in. Never use this outside a laptop.');
   }
 
   const minLifetimeMinutes = r.integer('EMBED_MIN_LIFETIME_MINUTES', DEFAULT_MIN_LIFETIME_MINUTES, 1, MAX_MIN_LIFETIME_MINUTES);
@@ -193,12 +220,17 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
   const managedIdentityClientId = r.optional('AZURE_CLIENT_ID');
   r.guid('AZURE_CLIENT_ID', managedIdentityClientId);
 
+  const strictPolicy = r.boolean('EMBED_POLICY_STRICT', false);
   const policyText = readPolicyText(r, readFile);
   let policy: EmbedPolicy | undefined;
   if (policyText !== undefined) {
     const parsed = parseEmbedPolicy(policyText);
-    if (parsed.ok) policy = parsed.policy;
-    else r.problems.push(...parsed.problems.map((p) => `embed policy: ${p}`));
+    if (parsed.ok) {
+      policy = parsed.policy;
+      const lax = policyWarnings(parsed.policy).map((p) => `embed policy: ${p}`);
+      if (strictPolicy) r.problems.push(...lax.map((p) => `${p} (refused: EMBED_POLICY_STRICT is true)`));
+      else warnings.push(...lax);
+    } else r.problems.push(...parsed.problems.map((p) => `embed policy: ${p}`));
   }
 
   if (r.problems.length > 0 || !policy) throw new ConfigError(r.problems);
@@ -213,5 +245,6 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
     managedIdentityClientId,
     runningInAzure,
     managedIdentityAvailable: runningInAzure || r.optional('IDENTITY_ENDPOINT') !== undefined || r.optional('MSI_ENDPOINT') !== undefined,
+    warnings,
   };
 }

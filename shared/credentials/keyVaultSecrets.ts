@@ -1,11 +1,14 @@
 import type { TokenCredential } from '@azure/identity';
+import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { BrokerError } from '../errors/brokerError';
-import { parseRetryAfterMs } from '../http/retryAfter';
-import { isTimeoutError } from '../errors/isTimeout';
+import { ResponseRecorder } from '../upstream/responseRecorder';
+import { settleWithin } from '../upstream/settleWithin';
 
 // Reads the service principal's secret or certificate from Key Vault with the function's
-// managed identity. The SDK's own pipeline does the challenge, retries and the request id.
+// managed identity. The SDK's own pipeline does the challenge, retries and the request id; a
+// hard timeout bounds the whole read, and a recorder on the SDK's HTTP client keeps the
+// Retry-After of a throttled read the SDK gave up on.
 
 export interface SecretValue {
   value: string;
@@ -24,41 +27,69 @@ function isLoopback(url: string): boolean {
 interface RestErrorLike {
   statusCode?: number;
   code?: string;
-  request?: { requestId?: string };
   response?: { headers?: { get(name: string): string | undefined } };
 }
 
-export function keyVaultError(error: unknown, secretName: string): BrokerError {
-  const rest = error as RestErrorLike;
-  const status = rest?.statusCode;
-  const upstreamRequestId = rest?.response?.headers?.get('x-ms-request-id');
-  const extensions = { upstream: 'keyvault', ...(rest?.code ? { upstreamCode: rest.code } : {}), ...(upstreamRequestId ? { upstreamRequestId } : {}) };
+export interface KeyVaultFailureFacts {
+  timedOut: boolean;
+  throttle?: { status: number; retryAfterMs: number | undefined } | undefined;
+}
+
+export function keyVaultError(error: unknown, secretName: string, facts: KeyVaultFailureFacts): BrokerError {
+  if (error instanceof BrokerError) return error;
+  const rest = (error ?? {}) as RestErrorLike;
+  const status = typeof rest.statusCode === 'number' ? rest.statusCode : undefined;
+  const upstreamRequestId = rest.response?.headers?.get('x-ms-request-id');
+  const code = typeof rest.code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(rest.code) ? rest.code : undefined;
+  const extensions = { upstream: 'keyvault', ...(code ? { upstreamCode: code } : {}), ...(upstreamRequestId ? { upstreamRequestId } : {}), ...(status ? { upstreamStatus: status } : {}) };
   if (status === 404 || status === 401 || status === 403) {
     return new BrokerError('upstream_refused', `Key Vault refused to return "${secretName}" (${status}).`, { cause: error, extensions });
   }
-  if (isTimeoutError(error)) {
-    return new BrokerError('upstream_timeout', 'Key Vault did not answer in time.', { cause: error, extensions });
+  if (facts.throttle) {
+    return new BrokerError('upstream_unavailable', `Key Vault is throttling (${facts.throttle.status}).`, {
+      cause: error,
+      extensions: { ...extensions, upstreamStatus: facts.throttle.status },
+      ...(facts.throttle.retryAfterMs !== undefined ? { retryAfterSeconds: facts.throttle.retryAfterMs / 1000 } : {}),
+    });
   }
-  const retryAfterMs = parseRetryAfterMs(rest?.response?.headers?.get('retry-after'), Date.now());
-  return new BrokerError('upstream_unavailable', 'Key Vault is unavailable.', { cause: error, extensions, ...(retryAfterMs !== undefined ? { retryAfterSeconds: retryAfterMs / 1000 } : {}) });
+  if (facts.timedOut) return new BrokerError('upstream_timeout', 'Key Vault did not answer in time.', { cause: error, extensions });
+  return new BrokerError('upstream_unavailable', 'Key Vault is unavailable.', { cause: error, extensions });
 }
 
-export function createKeyVaultSecretReader(options: { vaultUrl: string; credential: TokenCredential; timeoutMs: number }): SecretReader {
+export interface KeyVaultReaderOptions {
+  vaultUrl: string;
+  credential: TokenCredential;
+  timeoutMs: number;
+  now?: () => number;
+}
+
+export function createKeyVaultSecretReader(options: KeyVaultReaderOptions): SecretReader {
+  const now = options.now ?? Date.now;
+  const recorder = new ResponseRecorder(now);
   const client = new SecretClient(options.vaultUrl, options.credential, {
     // The challenge's resource host check cannot pass for a loopback vault (the local emulator).
     disableChallengeResourceVerification: isLoopback(options.vaultUrl),
     retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
+    httpClient: recorder.wrap(createDefaultHttpClient()),
   });
   return {
     async read(name) {
+      const started = now();
+      const signal = AbortSignal.timeout(options.timeoutMs);
+      let secret;
       try {
-        const secret = await client.getSecret(name, { abortSignal: AbortSignal.timeout(options.timeoutMs) });
-        if (secret.value === undefined) throw new BrokerError('upstream_invalid_response', `Key Vault secret "${name}" has no value.`, { extensions: { upstream: 'keyvault' } });
-        return { value: secret.value, contentType: secret.properties.contentType };
+        secret = await settleWithin(
+          () => client.getSecret(name, { abortSignal: signal }),
+          options.timeoutMs,
+          () => new BrokerError('upstream_timeout', 'Key Vault did not answer in time.', { extensions: { upstream: 'keyvault' } }),
+        );
       } catch (error) {
-        if (error instanceof BrokerError) throw error;
-        throw keyVaultError(error, name);
+        const throttle = recorder.throttledSince(started);
+        if (error instanceof BrokerError && error.code === 'upstream_timeout' && throttle) throw keyVaultError(new Error('Key Vault read timed out'), name, { timedOut: true, throttle });
+        throw keyVaultError(error, name, { timedOut: signal.aborted, throttle });
       }
+      if (secret.value === undefined) throw new BrokerError('upstream_invalid_response', `Key Vault secret "${name}" has no value.`, { extensions: { upstream: 'keyvault' } });
+      return { value: secret.value, contentType: secret.properties.contentType };
     },
   };
 }

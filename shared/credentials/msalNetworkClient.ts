@@ -1,6 +1,5 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import type { FetchLike } from '../auth/openIdDiscovery';
-import { isTimeoutError } from '../errors/isTimeout';
 
 // msal-node's network client, with what msal leaves out: a timeout on the token POST, an
 // injectable fetch, and a hook that reports each call (for dependency telemetry).
@@ -41,12 +40,13 @@ export class MsalNetworkClient implements INetworkModule {
   private async send<T>(method: string, url: string, options: NetworkRequestOptions | undefined, timeout?: number): Promise<NetworkResponse<T>> {
     const started = this.now();
     const { pathname } = new URL(url);
+    const signal = AbortSignal.timeout(Math.min(timeout ?? this.timeoutMs, this.timeoutMs));
     try {
       const response = await this.fetchFn(url, {
         method,
         headers: options?.headers ?? {},
         ...(method === 'POST' ? { body: options?.body ?? '' } : {}),
-        signal: AbortSignal.timeout(Math.min(timeout ?? this.timeoutMs, this.timeoutMs)),
+        signal,
       });
       const text = await response.text();
       const headers: Record<string, string> = {};
@@ -61,8 +61,8 @@ export class MsalNetworkClient implements INetworkModule {
       }
       return { headers, body: body as T, status: response.status };
     } catch (error) {
-      if (isTimeoutError(error)) this.timeouts += 1;
-      this.observe({ target: 'entra', method, path: pathname, status: undefined, durationMs: this.now() - started, requestId: undefined, error: errorName(error) });
+      if (signal.aborted) this.timeouts += 1;
+      this.observe({ target: 'entra', method, path: pathname, status: undefined, durationMs: this.now() - started, requestId: undefined, error: signal.aborted ? 'timeout' : errorName(error) });
       throw error;
     }
   }

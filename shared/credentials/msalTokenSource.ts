@@ -1,7 +1,10 @@
 import { ConfidentialClientApplication, LogLevel, type Configuration } from '@azure/msal-node';
 import type { FetchLike } from '../auth/openIdDiscovery';
+import { BrokerError } from '../errors/brokerError';
 import { parseRetryAfterMs } from '../http/retryAfter';
+import { settleWithin } from '../upstream/settleWithin';
 import type { ClientCredential } from './clientCredential';
+import { entraError } from './entraError';
 import { MsalNetworkClient, type UpstreamCallObserver } from './msalNetworkClient';
 import type { TokenSource } from './servicePrincipalToken';
 
@@ -22,6 +25,9 @@ export interface MsalSourceSettings {
 export function createMsalTokenSource(settings: MsalSourceSettings, credential: ClientCredential): TokenSource {
   const authorityHost = settings.authorityHost.replace(/\/+$/, '');
   const networkClient = new MsalNetworkClient(settings.fetch ?? fetch, settings.timeoutMs, settings.observe);
+  // A federated assertion is fetched before msal is asked, so its failure stays the broker's
+  // own typed error; msal reads the one fetched for this call.
+  let assertion = '';
   const config: Configuration = {
     auth: {
       clientId: settings.clientId,
@@ -30,7 +36,7 @@ export function createMsalTokenSource(settings: MsalSourceSettings, credential: 
       knownAuthorities: [new URL(authorityHost).host],
       ...(credential.kind === 'secret' ? { clientSecret: credential.secret } : {}),
       ...(credential.kind === 'certificate' ? { clientCertificate: { thumbprintSha256: credential.thumbprintSha256, privateKey: credential.privateKey, x5c: credential.x5c } } : {}),
-      ...(credential.kind === 'assertion' ? { clientAssertion: () => credential.getAssertion() } : {}),
+      ...(credential.kind === 'assertion' ? { clientAssertion: async () => assertion } : {}),
     },
     system: {
       networkClient,
@@ -38,22 +44,25 @@ export function createMsalTokenSource(settings: MsalSourceSettings, credential: 
     },
   };
   const client = new ConfidentialClientApplication(config);
+  const now = settings.now ?? Date.now;
   return {
     async acquire(forceRefresh) {
+      if (credential.kind === 'assertion') assertion = await credential.getAssertion();
       const timeoutsBefore = networkClient.timeouts;
       networkClient.lastRetryAfter = undefined;
       let result;
       try {
-        result = await client.acquireTokenByClientCredential({ scopes: [settings.scope], skipCache: forceRefresh });
+        // msal may make two calls (metadata, then the token POST), each bounded by the network client.
+        result = await settleWithin(
+          () => client.acquireTokenByClientCredential({ scopes: [settings.scope], skipCache: forceRefresh }),
+          2 * settings.timeoutMs,
+          () => new BrokerError('upstream_timeout', 'Entra did not answer in time.', { extensions: { upstream: 'entra' } }),
+        );
       } catch (error) {
-        if (networkClient.timeouts > timeoutsBefore) throw Object.assign(new Error('Entra did not answer in time', { cause: error }), { name: 'TimeoutError' });
-        const retryAfterMs = parseRetryAfterMs(networkClient.lastRetryAfter, Date.now());
-        if (retryAfterMs !== undefined && error && typeof error === 'object') Object.assign(error, { retryAfterMs });
-        throw error;
+        throw entraError(error, { timedOut: networkClient.timeouts > timeoutsBefore, retryAfterMs: parseRetryAfterMs(networkClient.lastRetryAfter, Date.now()) });
       }
-      if (!result?.accessToken || !result.expiresOn) throw new Error('msal returned no token');
+      if (!result?.accessToken || !result.expiresOn) throw new BrokerError('upstream_invalid_response', 'Entra answered without an access token.', { extensions: { upstream: 'entra' } });
       // msal measures expiry on the system clock; keep the remaining lifetime, on our clock.
-      const now = settings.now ?? Date.now;
       return { token: result.accessToken, expiresOnMs: now() + (result.expiresOn.getTime() - Date.now()) };
     },
   };

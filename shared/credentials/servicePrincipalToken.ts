@@ -2,6 +2,7 @@ import { BrokerError } from '../errors/brokerError';
 import { SingleFlight } from '../cache/singleFlight';
 import type { RefreshableValue } from '../cache/refreshableValue';
 import type { ClientCredential } from './clientCredential';
+import { isCredentialRejected } from './entraError';
 
 // The service principal's Entra token for Power BI. Kept in memory and served without any
 // network call while it still has the minimum embed-token lifetime left (plus a request's
@@ -12,7 +13,7 @@ export interface AccessToken {
   expiresOnMs: number;
 }
 
-/** One confidential client (msal in production): `forceRefresh` skips its cache. */
+/** One confidential client (msal in production): `forceRefresh` skips its cache. Fails with a BrokerError. */
 export interface TokenSource {
   acquire(forceRefresh: boolean): Promise<AccessToken>;
 }
@@ -35,12 +36,6 @@ function sameCredential(a: ClientCredential, b: ClientCredential): boolean {
 }
 
 export const SHORT_TOKEN_REUSE_MS = 30_000;
-
-/** Whether an Entra error means the client credential itself was refused (e.g. a rotated secret). */
-export function isCredentialRejected(error: unknown): boolean {
-  const code = (error as { errorCode?: unknown } | null)?.errorCode;
-  return code === 'invalid_client' || code === 'unauthorized_client';
-}
 
 export class ServicePrincipalTokenProvider {
   private current: AccessToken | undefined;
@@ -76,7 +71,9 @@ export class ServicePrincipalTokenProvider {
     const cached = this.peek();
     if (cached) return cached;
     const waitMs = this.retryNotBefore - this.now();
-    if (waitMs > 0) throw Object.assign(new Error('Entra asked to wait before the next token request'), { name: 'EntraBackoff', retryAfterMs: waitMs });
+    if (waitMs > 0) {
+      throw new BrokerError('upstream_unavailable', 'Entra asked to wait before the next token request.', { extensions: { upstream: 'entra' }, retryAfterSeconds: waitMs / 1000 });
+    }
     return this.flight.run('token', () => this.fetchFresh());
   }
 
@@ -96,8 +93,9 @@ export class ServicePrincipalTokenProvider {
       // msal remembers a 429/5xx and fails locally for up to 60 s, ignoring Retry-After; a fresh
       // client recovers as soon as Entra does, and Entra's own Retry-After is honoured above it.
       if (!isCredentialRejected(error)) this.source = undefined;
-      const retryAfterMs = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-      if (typeof retryAfterMs === 'number') this.retryNotBefore = this.now() + retryAfterMs;
+      if (error instanceof BrokerError && error.extensions.upstream === 'entra' && error.retryAfterSeconds !== undefined) {
+        this.retryNotBefore = this.now() + error.retryAfterSeconds * 1000;
+      }
       throw error;
     }
   }

@@ -25,8 +25,6 @@ export interface EmbedReportDeps {
   metadata: ItemMetadataCache;
   tokens: EmbedTokenCache;
   generateToken: (request: GenerateTokenV2Request, deadline: number) => Promise<EmbedToken>;
-  /** The deadline of a request starting now (epoch ms): every upstream call of the request shares it. */
-  deadlineFromNow: () => number;
 }
 
 export interface EmbedOutcome {
@@ -35,9 +33,9 @@ export interface EmbedOutcome {
   identityApplied: boolean;
 }
 
-export async function embedReport(deps: EmbedReportDeps, claims: Claims, key: string): Promise<EmbedOutcome> {
+/** `deadline` (epoch ms) is the request's: every upstream call of the request shares it. */
+export async function embedReport(deps: EmbedReportDeps, claims: Claims, key: string, deadline: number): Promise<EmbedOutcome> {
   const grant = authorizeEmbed(deps.policy, claims, key);
-  const deadline = deps.deadlineFromNow();
   const { workspaceId, reportId } = grant.item;
   const report = await deps.metadata.report(workspaceId, reportId, deadline);
   const dataset = report.datasetId ? await deps.metadata.dataset(report.datasetWorkspaceId ?? workspaceId, report.datasetId, deadline) : undefined;

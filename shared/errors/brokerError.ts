@@ -5,6 +5,7 @@ export const ERROR_CODES = {
   bad_request: 400,
   invalid_json: 400,
   payload_too_large: 413,
+  headers_too_large: 431,
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,

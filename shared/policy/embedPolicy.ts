@@ -57,11 +57,28 @@ function semanticProblems(policy: EmbedPolicy): string[] {
     if (names.has(rule.name)) problems.push(`${where}: duplicate rule name`);
     names.add(rule.name);
     for (const key of rule.allow) {
-      if (key !== '*' && !(key in policy.items)) problems.push(`${where}: allows unknown item "${key}"`);
+      if (key !== '*' && !Object.hasOwn(policy.items, key)) problems.push(`${where}: allows unknown item "${key}"`);
     }
     if (rule.allow.includes('*') && rule.allow.length > 1) problems.push(`${where}: "*" must be the only entry of allow`);
   });
   return problems;
+}
+
+/**
+ * Rules that are valid but admit more than their author likely meant: any signed-in caller, any
+ * token without a delegated scope (app-only tokens, if AUTH_ALLOW_APP_TOKENS lets them in), or
+ * every item. Warned about at start-up; refused with EMBED_POLICY_STRICT.
+ */
+export function policyWarnings(policy: EmbedPolicy): string[] {
+  const warnings: string[] = [];
+  policy.rules.forEach((rule, index) => {
+    const where = `/rules/${index} ("${rule.name}")`;
+    const claims = Object.keys(rule.match);
+    if (claims.length === 0) warnings.push(`${where}: "match": {} admits every signed-in caller`);
+    else if (!Object.hasOwn(rule.match, 'scp')) warnings.push(`${where}: does not require a delegated scope ("scp"), so it does not tell users from applications`);
+    if (rule.allow.includes('*')) warnings.push(`${where}: "allow": ["*"] admits every item of the catalog, including ones added later`);
+  });
+  return warnings;
 }
 
 export function parseEmbedPolicy(text: string): ParsedPolicy {

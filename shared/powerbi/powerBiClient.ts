@@ -1,10 +1,10 @@
 import { BrokerError } from '../errors/brokerError';
-import { isTimeoutError } from '../errors/isTimeout';
 import { isGuid } from '../ids/guid';
 import type { FetchLike } from '../auth/openIdDiscovery';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
 import { parseRetryAfterMs } from '../http/retryAfter';
 import { backoffMs, DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy } from './retryPolicy';
+import { datasetAnswer, embedTokenAnswer, reportAnswer } from './upstreamAnswers';
 
 // The Power BI REST calls the broker makes. Each call has its own timeout, retries within one
 // overall deadline, and keeps the upstream RequestId on every error: Microsoft support asks for it.
@@ -58,6 +58,12 @@ export interface EmbedToken {
 interface Attempt {
   response?: Response;
   error?: unknown;
+  timedOut?: boolean;
+}
+
+interface Answer {
+  body: unknown;
+  requestId: string | undefined;
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -80,19 +86,22 @@ export class PowerBiClient {
     return this.now() + this.options.deadlineMs;
   }
 
-  getReport(workspaceId: string, reportId: string, deadline = this.deadlineFromNow()): Promise<ReportInfo> {
-    return this.call<ReportInfo>('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/reports/${guid(reportId)}`, deadline);
+  async getReport(workspaceId: string, reportId: string, deadline = this.deadlineFromNow()): Promise<ReportInfo> {
+    const answer = await this.call('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/reports/${guid(reportId)}`, deadline);
+    return reportAnswer(answer.body, reportId, answer.requestId);
   }
 
-  getDataset(workspaceId: string, datasetId: string, deadline = this.deadlineFromNow()): Promise<DatasetInfo> {
-    return this.call<DatasetInfo>('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/datasets/${guid(datasetId)}`, deadline);
+  async getDataset(workspaceId: string, datasetId: string, deadline = this.deadlineFromNow()): Promise<DatasetInfo> {
+    const answer = await this.call('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/datasets/${guid(datasetId)}`, deadline);
+    return datasetAnswer(answer.body, datasetId, answer.requestId);
   }
 
-  generateToken(request: GenerateTokenV2Request, deadline = this.deadlineFromNow()): Promise<EmbedToken> {
-    return this.call<EmbedToken>('POST', '/v1.0/myorg/GenerateToken', deadline, request);
+  async generateToken(request: GenerateTokenV2Request, deadline = this.deadlineFromNow()): Promise<EmbedToken> {
+    const answer = await this.call('POST', '/v1.0/myorg/GenerateToken', deadline, request);
+    return embedTokenAnswer(answer.body, answer.requestId);
   }
 
-  private async call<T>(method: string, path: string, deadline: number, body?: unknown): Promise<T> {
+  private async call(method: string, path: string, deadline: number, body?: unknown): Promise<Answer> {
     const url = `${this.options.apiUrl.replace(/\/+$/, '')}${path}`;
     let last: Attempt = {};
     let tokenRenewed = false;
@@ -101,7 +110,7 @@ export class PowerBiClient {
       last = await this.attempt(method, url, path, body, deadline);
       const { response } = last;
       if (response && !RETRYABLE_STATUSES.has(response.status)) {
-        if (response.ok) return this.readJson<T>(response);
+        if (response.ok) return this.readJson(response);
         if (!tokenRenewed && this.options.onTokenRejected && (await isTokenRejection(response))) {
           tokenRenewed = true;
           this.options.onTokenRejected();
@@ -109,7 +118,7 @@ export class PowerBiClient {
         }
         throw await this.refusal(response);
       }
-      if (isTimeoutError(last.error)) break;
+      if (last.timedOut) break;
       const retryAfterMs = parseRetryAfterMs(response?.headers.get('retry-after'), this.now());
       const wait = backoffMs(this.retry, attempt, retryAfterMs);
       if (attempt === this.retry.maxAttempts || this.now() + wait >= deadline) break;
@@ -136,9 +145,9 @@ export class PowerBiClient {
       return { response };
     } catch (error) {
       if (error instanceof BrokerError) throw error;
-      const timedOut = signal.aborted || isTimeoutError(error);
+      const timedOut = signal.aborted;
       this.options.observe?.({ target: 'powerbi', method, path, status: undefined, durationMs: this.now() - started, requestId: undefined, error: timedOut ? 'timeout' : 'network' });
-      return { error: timedOut ? Object.assign(new Error('Power BI call timed out'), { name: 'TimeoutError', cause: error }) : error };
+      return { error, timedOut };
     }
   }
 
@@ -158,9 +167,9 @@ export class PowerBiClient {
     }
   }
 
-  private async readJson<T>(response: Response): Promise<T> {
+  private async readJson(response: Response): Promise<Answer> {
     try {
-      return (await response.json()) as T;
+      return { body: (await response.json()) as unknown, requestId: requestIdOf(response) };
     } catch (error) {
       throw new BrokerError('upstream_invalid_response', 'Power BI answered with a body that is not JSON.', { cause: error, extensions: upstreamExtensions(response) });
     }
@@ -174,7 +183,7 @@ export class PowerBiClient {
   }
 
   private giveUp(last: Attempt, deadline: number): BrokerError {
-    const { response, error } = last;
+    const { response, error, timedOut } = last;
     if (response) {
       const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), this.now());
       return new BrokerError('upstream_unavailable', `Power BI is busy or unavailable (${response.status}).`, {
@@ -182,7 +191,7 @@ export class PowerBiClient {
         ...(retryAfterMs !== undefined ? { retryAfterSeconds: retryAfterMs / 1000 } : {}),
       });
     }
-    if (isTimeoutError(error) || this.now() >= deadline) {
+    if (timedOut || this.now() >= deadline) {
       return new BrokerError('upstream_timeout', 'Power BI did not answer in time.', { cause: error, extensions: { upstream: 'powerbi' } });
     }
     return new BrokerError('upstream_unavailable', 'Power BI cannot be reached.', { cause: error, extensions: { upstream: 'powerbi' }, retryAfterSeconds: 5 });

@@ -16,7 +16,7 @@ export function buildReportTokenRequest(report: ReportInfo, dataset: DatasetInfo
   };
   if (!dataset.isEffectiveIdentityRequired) return request;
   if (dataset.isEffectiveIdentityRolesRequired && identity.roles.length === 0) {
-    throw new BrokerError('forbidden', 'The policy gives this caller no row-level-security role for this report.');
+    throw new BrokerError('forbidden', 'The policy gives this caller no row-level-security role for this report.', { extensions: { reason: 'no_role' } });
   }
   request.identities = [
     {

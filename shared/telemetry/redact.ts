@@ -8,8 +8,30 @@ const PATTERNS: [RegExp, string][] = [
   [/(\\?")(accessToken|access_token|refresh_token|id_token|token|secret|value|clientSecret|client_secret|password)\1\s*:\s*\1(?:[^"\\]|\\(?!"))*\1/g, '$1$2$1:$1[redacted]$1'],
 ];
 
+/** Credential values the broker holds (a client secret, a private key): masked wherever they appear, whatever their shape. */
+const heldSecrets = new Set<string>();
+const MIN_LITERAL_LENGTH = 8;
+const MAX_HELD_SECRETS = 32;
+
+/** Remembers a credential value so that redact() masks it literally. */
+export function rememberSecret(value: string): void {
+  if (value.length < MIN_LITERAL_LENGTH) return;
+  if (heldSecrets.size >= MAX_HELD_SECRETS) heldSecrets.delete(heldSecrets.values().next().value as string);
+  heldSecrets.add(value);
+}
+
 export function redact(text: string): string {
-  return PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+  let out = text;
+  for (const secret of heldSecrets) out = out.split(secret).join('[redacted]');
+  return PATTERNS.reduce((masked, [pattern, replacement]) => masked.replace(pattern, replacement), out);
+}
+
+/** An error's name and machine code, never its message: for errors whose text an upstream wrote. */
+export function errorKind(error: unknown): string {
+  if (!(error instanceof Error)) return 'non-error value';
+  const code = (error as { code?: unknown }).code ?? (error as { errorCode?: unknown }).errorCode;
+  const safeCode = typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? ` [${code}]` : '';
+  return `${/^[A-Za-z0-9_]{1,64}$/.test(error.name) ? error.name : 'Error'}${safeCode}`;
 }
 
 export function describeError(error: unknown): string {

@@ -258,6 +258,11 @@ describeWithBicep('infra templates, compiled', (bicep) => {
         AUTH_MODE: 'jwt',
         AUTH_ISSUER: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`,
         AUTH_AUDIENCE: `${d.outputs.API_CLIENT_ID as string},api://${TENANT_ID}/powerbi-embed-broker-${storage.name.slice(2)}-api`,
+        // Only the SPA this template registers may call the API, when it registers one.
+        ...(d.outputs.SPA_CLIENT_ID ? { AUTH_ALLOWED_CLIENT_IDS: d.outputs.SPA_CLIENT_ID as string } : {}),
+        AUTH_ALLOW_APP_TOKENS: 'false',
+        AUTH_MAX_TOKEN_AGE_MINUTES: '1440',
+        EMBED_POLICY_STRICT: 'false',
         EMBED_MIN_LIFETIME_MINUTES: '30',
         UPSTREAM_TIMEOUT_SECONDS: '8',
         REQUEST_DEADLINE_SECONDS: '20',
@@ -292,6 +297,10 @@ describeWithBicep('infra templates, compiled', (bicep) => {
         embedMinLifetimeMinutes: 12,
         upstreamTimeoutSeconds: 5,
         requestDeadlineSeconds: 15,
+        authAllowedClientIds: '11111111-1111-4111-8111-111111111111',
+        authAllowAppTokens: true,
+        authMaxTokenAgeMinutes: 90,
+        embedPolicyStrict: true,
       };
       const d = deployment({ parameters });
       expect(appSettings(d)).toEqual(
@@ -307,6 +316,10 @@ describeWithBicep('infra templates, compiled', (bicep) => {
           EMBED_MIN_LIFETIME_MINUTES: '12',
           UPSTREAM_TIMEOUT_SECONDS: '5',
           REQUEST_DEADLINE_SECONDS: '15',
+          AUTH_ALLOWED_CLIENT_IDS: '11111111-1111-4111-8111-111111111111',
+          AUTH_ALLOW_APP_TOKENS: 'true',
+          AUTH_MAX_TOKEN_AGE_MINUTES: '90',
+          EMBED_POLICY_STRICT: 'true',
         }),
       );
       const byPath = deployment({ parameters: { embedPolicyPath: 'policies/embed.json' } });

@@ -4,9 +4,9 @@ import { startTestApp, type TestApp } from '../helpers/localAzureForTests';
 // AUTH_MODE=easyauth: App Service Authentication has validated the user and passes them in
 // x-ms-client-principal (the platform strips that header from client requests).
 
-function principal(claims: { typ: string; val: string }[]): string {
+function principal(claims: { typ: string; val: string }[], authType = 'aad'): string {
   return Buffer.from(
-    JSON.stringify({ auth_typ: 'aad', name_typ: 'name', role_typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', claims }),
+    JSON.stringify({ auth_typ: authType, name_typ: 'name', role_typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', claims }),
   ).toString('base64');
 }
 
@@ -14,7 +14,8 @@ describe('AUTH_MODE=easyauth', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ AUTH_MODE: 'easyauth' });
+    // What App Service sets where App Service Authentication runs; elsewhere easyauth is refused at start-up.
+    app = await startTestApp({ AUTH_MODE: 'easyauth', WEBSITE_INSTANCE_ID: 'local-test-instance', WEBSITE_AUTH_ENABLED: 'True' });
   });
 
   afterAll(() => app.close());
@@ -39,5 +40,18 @@ describe('AUTH_MODE=easyauth', () => {
     const res = await fetch(`${app.url}/api/embed/reports/sales-overview`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('refuses a principal from a provider other than Microsoft Entra ID', async () => {
+    const claims = [
+      { typ: 'http://schemas.microsoft.com/identity/claims/scope', val: 'access_as_user' },
+      { typ: 'preferred_username', val: 'ceo@contoso.example' },
+      { typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', val: 'Sales.Manager' },
+    ];
+    for (const authType of ['github', 'google', '']) {
+      const res = await fetch(`${app.url}/api/embed/reports/sales-overview`, { headers: { 'x-ms-client-principal': principal(claims, authType) } });
+      expect(res.status).toBe(401);
+    }
+    expect(app.azure.powerBi.log.count({ method: 'POST', path: /GenerateToken$/i })).toBe(1);
   });
 });

@@ -93,6 +93,15 @@ describe('local host', () => {
       socket.on('error', () => resolve(data));
     });
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(answer).toMatch(/content-type: application\/problem\+json/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, code: 'bad_request' });
     expect((await fetch(`${host.url}/api/echo/1`)).status).toBe(200);
+  });
+
+  it('answers headers over the limit with a 431 problem', async () => {
+    const res = await fetch(`${host.url}/api/echo/1`, { headers: { 'x-big': 'a'.repeat(20_000) } });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await res.json()).toMatchObject({ status: 431, code: 'headers_too_large' });
   });
 });

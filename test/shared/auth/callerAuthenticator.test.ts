@@ -27,7 +27,7 @@ describe('createCallerAuthenticator', () => {
   });
 
   it('jwt mode ignores a forged x-ms-client-principal and needs a bearer token', async () => {
-    const auth = createCallerAuthenticator({ mode: 'jwt', issuer: 'https://issuer.test', audiences: ['a'] }, { fetch: async () => new Response('', { status: 500 }) });
+    const auth = createCallerAuthenticator({ mode: 'jwt', issuer: 'https://issuer.test', audiences: ['a'], allowedClientIds: [], allowAppTokens: false, maxTokenAgeMinutes: 1440 }, { fetch: async () => new Response('', { status: 500 }) });
     const forged = principal([{ typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: 'admin' }]);
     await expect(auth.authenticate({ clientPrincipal: forged })).rejects.toMatchObject({ status: 401, headers: { 'www-authenticate': 'Bearer' } });
     await expect(auth.authenticate({ clientPrincipal: forged, authorization: 'Basic abc' })).rejects.toMatchObject({ status: 401 });

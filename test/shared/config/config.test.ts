@@ -1,5 +1,10 @@
 import { ConfigError, loadConfig, type Environment } from '../../../shared/config/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { samplePolicy } from '../policy/policyFixtures';
+
+/** The demo policy: every rule requires the delegated scope and names its items. */
+const DEMO_POLICY = readFileSync(join(__dirname, '..', '..', '..', 'dev', 'demo', 'embed-policy.json'), 'utf8');
 
 const TENANT = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const CLIENT = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
@@ -39,7 +44,7 @@ describe('loadConfig', () => {
       scope: 'https://analysis.windows.net/powerbi/api/.default',
     });
     expect(config.keyVault).toEqual({ url: 'https://kv-demo.vault.azure.net', clientSecretName: 'powerbi-client-secret', certificateName: undefined });
-    expect(config.auth).toEqual({ mode: 'jwt', issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`, audiences: ['api://broker', '0b0b0b0b-0000-4000-8000-000000000000'] });
+    expect(config.auth).toEqual({ mode: 'jwt', issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`, audiences: ['api://broker', '0b0b0b0b-0000-4000-8000-000000000000'], allowedClientIds: [], allowAppTokens: false, maxTokenAgeMinutes: 1440 });
     expect(config.embed.minLifetimeMinutes).toBe(30);
     expect(config.telemetry.connectionString).toBeUndefined();
     expect(config.policy).toEqual(samplePolicy());
@@ -99,8 +104,11 @@ describe('loadConfig', () => {
 
   it('refuses AUTH_MODE=none on Azure but allows it locally', () => {
     expect(loadConfig(baseEnv({ AUTH_MODE: 'none' })).auth).toEqual({ mode: 'none' });
-    for (const platform of ['WEBSITE_INSTANCE_ID', 'WEBSITE_OWNER_NAME', 'CONTAINER_NAME']) {
-      expect(problemsOf(baseEnv({ AUTH_MODE: 'none', [platform]: 'abc' }))).toEqual(['AUTH_MODE=none is for local runs only and is refused on Azure']);
+    const platforms = ['WEBSITE_INSTANCE_ID', 'WEBSITE_OWNER_NAME', 'CONTAINER_NAME', 'WEBSITE_SITE_NAME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_SKU', 'CONTAINER_APP_NAME', 'KUBERNETES_SERVICE_HOST', 'IDENTITY_ENDPOINT', 'MSI_ENDPOINT'];
+    for (const platform of platforms) {
+      for (const value of ['abc', 'FlexConsumption', '   ', '']) {
+        expect(problemsOf(baseEnv({ AUTH_MODE: 'none', [platform]: value }))).toEqual([`AUTH_MODE=none is for local runs only and is refused on a hosting platform (${platform} is set)`]);
+      }
     }
   });
 
@@ -116,5 +124,52 @@ describe('loadConfig', () => {
     });
     expect(missing).toEqual(['EMBED_POLICY_PATH "/policy.json" cannot be read (ENOENT)']);
     expect(problemsOf(baseEnv({ EMBED_POLICY_PATH: '/p.json' }))).toEqual(['set only one of EMBED_POLICY_PATH and EMBED_POLICY']);
+  });
+
+  it('allows AUTH_MODE=easyauth only where App Service runs Easy Auth', () => {
+    const azure = { WEBSITE_INSTANCE_ID: 'i-1', WEBSITE_AUTH_ENABLED: 'True' };
+    expect(loadConfig(baseEnv({ AUTH_MODE: 'easyauth', ...azure })).auth).toEqual({ mode: 'easyauth' });
+    expect(problemsOf(baseEnv({ AUTH_MODE: 'easyauth' }))).toEqual([expect.stringContaining('exists only on Azure')]);
+    expect(problemsOf(baseEnv({ AUTH_MODE: 'easyauth', FUNCTIONS_EXTENSION_VERSION: '~4', WEBSITE_AUTH_ENABLED: 'True' }))).toEqual([expect.stringContaining('exists only on Azure')]);
+    for (const enabled of [undefined, 'False', 'false', '']) {
+      expect(problemsOf(baseEnv({ AUTH_MODE: 'easyauth', WEBSITE_INSTANCE_ID: 'i-1', WEBSITE_AUTH_ENABLED: enabled }))).toEqual([expect.stringContaining('WEBSITE_AUTH_ENABLED is not True')]);
+    }
+  });
+
+  it('warns that AUTH_MODE=none signs nobody in', () => {
+    expect(loadConfig(baseEnv({ AUTH_MODE: 'none', EMBED_POLICY: DEMO_POLICY })).warnings).toEqual([expect.stringContaining('AUTH_MODE=none')]);
+    expect(loadConfig(baseEnv({ EMBED_POLICY: DEMO_POLICY })).warnings).toEqual([]);
+  });
+
+  it('reads the token-kind settings and checks them', () => {
+    const spa = '11111111-1111-4111-8111-111111111111';
+    const config = loadConfig(baseEnv({ AUTH_ALLOWED_CLIENT_IDS: ` ${spa} ,`, AUTH_ALLOW_APP_TOKENS: 'TRUE', AUTH_MAX_TOKEN_AGE_MINUTES: '90' }));
+    expect(config.auth).toMatchObject({ allowedClientIds: [spa], allowAppTokens: true, maxTokenAgeMinutes: 90 });
+    expect(problemsOf(baseEnv({ AUTH_ALLOWED_CLIENT_IDS: 'spa-app', AUTH_ALLOW_APP_TOKENS: 'yes', AUTH_MAX_TOKEN_AGE_MINUTES: '1' }))).toEqual([
+      'AUTH_ALLOWED_CLIENT_IDS must be a GUID (got "spa-app")',
+      'AUTH_ALLOW_APP_TOKENS must be true or false (got "yes")',
+      'AUTH_MAX_TOKEN_AGE_MINUTES must be a whole number from 5 to 10080 (got "1")',
+    ]);
+  });
+
+  it('warns about lax policy rules, and refuses them with EMBED_POLICY_STRICT', () => {
+    const policy = samplePolicy();
+    const lax = {
+      ...policy,
+      rules: [
+        { ...policy.rules[0], name: 'anyone', match: {}, allow: ['*'] },
+        { ...policy.rules[0], name: 'no-scope', match: { roles: 'Sales.EU' } },
+      ],
+    };
+    const env = baseEnv({ EMBED_POLICY: JSON.stringify(lax) });
+    expect(loadConfig(env).warnings).toEqual([
+      expect.stringContaining('"match": {} admits every signed-in caller'),
+      expect.stringContaining('"allow": ["*"] admits every item'),
+      expect.stringContaining('does not require a delegated scope'),
+    ]);
+    const problems = problemsOf({ ...env, EMBED_POLICY_STRICT: 'true' });
+    expect(problems).toHaveLength(3);
+    for (const problem of problems) expect(problem).toContain('EMBED_POLICY_STRICT');
+    expect(loadConfig(baseEnv({ EMBED_POLICY_STRICT: 'true', EMBED_POLICY: DEMO_POLICY })).warnings).toEqual([]);
   });
 });

@@ -95,7 +95,7 @@ describe('MsalNetworkClient', () => {
     const client = new MsalNetworkClient(hangingFetch, 20, (call) => calls.push(call), steppingClock());
     const error = await client.sendPostRequestAsync(TOKEN_URL, { body: form }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TimeoutError' });
-    expect(calls).toEqual([{ target: 'entra', method: 'POST', path: `/${TENANT}/oauth2/v2.0/token`, status: undefined, durationMs: 7, requestId: undefined, error: 'TimeoutError' }]);
+    expect(calls).toEqual([{ target: 'entra', method: 'POST', path: `/${TENANT}/oauth2/v2.0/token`, status: undefined, durationMs: 7, requestId: undefined, error: 'timeout' }]);
   });
 
   it('uses the shorter of msal’s timeout and its own', async () => {

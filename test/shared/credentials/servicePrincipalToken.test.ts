@@ -1,7 +1,7 @@
 import { RefreshableValue } from '../../../shared/cache/refreshableValue';
 import type { ClientCredential } from '../../../shared/credentials/clientCredential';
+import { entraError, isCredentialRejected } from '../../../shared/credentials/entraError';
 import {
-  isCredentialRejected,
   SHORT_TOKEN_REUSE_MS,
   ServicePrincipalTokenProvider,
   type AccessToken,
@@ -16,9 +16,9 @@ const T0 = 1_800_000_000_000;
 const MINUTE = 60_000;
 const MIN_REMAINING = 50 * MINUTE;
 
-/** An msal-shaped error: msal surfaces Entra's `error` as `errorCode`. */
-function entraFailure(errorCode: string, status?: number): Error {
-  return Object.assign(new Error(`${errorCode} from Entra`), { errorCode, ...(status ? { status } : {}) });
+/** What a token source throws for an Entra error answer (msal surfaces Entra's `error` as `errorCode`). */
+function entraFailure(errorCode: string, status?: number, retryAfterMs?: number): Error {
+  return entraError(Object.assign(new Error(`${errorCode} from Entra`), { errorCode, ...(status ? { status } : {}) }), { retryAfterMs });
 }
 
 type Answer = AccessToken | Error | Promise<AccessToken>;
@@ -206,7 +206,7 @@ describe('ServicePrincipalTokenProvider', () => {
     const w = world({ answers: [token('t1', 75 * MINUTE), entraFailure('temporarily_unavailable', 503)] });
     await w.provider.getToken();
     w.advance(30 * MINUTE);
-    await expect(failure(w.provider.getToken())).resolves.toMatchObject({ errorCode: 'temporarily_unavailable' });
+    await expect(failure(w.provider.getToken())).resolves.toMatchObject({ extensions: { upstreamCode: 'temporarily_unavailable' } });
     w.answers.push(token('t2', 75 * MINUTE, w.now()));
     await expect(w.provider.getToken()).resolves.toMatchObject({ token: 't2' });
   });
@@ -280,10 +280,11 @@ describe('isCredentialRejected', () => {
     expect(isCredentialRejected(entraFailure(code))).toBe(expected);
   });
 
-  it('is false for values that are not msal errors', () => {
+  it('is false for values that are not Entra refusals', () => {
     expect(isCredentialRejected(null)).toBe(false);
     expect(isCredentialRejected(undefined)).toBe(false);
     expect(isCredentialRejected(new Error('invalid_client'))).toBe(false);
+    expect(isCredentialRejected(Object.assign(new Error('x'), { errorCode: 'invalid_client' }))).toBe(false);
   });
 });
 
@@ -309,12 +310,12 @@ describe('a secret that is wrong at its source', () => {
       minRemainingMs: MIN_REMAINING,
       now: () => now,
     });
-    await expect(provider.getToken()).rejects.toMatchObject({ errorCode: 'invalid_client' });
+    await expect(provider.getToken()).rejects.toMatchObject({ extensions: { upstreamCode: 'invalid_client' } });
     expect({ reads, acquires }).toEqual({ reads: 2, acquires: 1 });
-    await expect(provider.getToken()).rejects.toMatchObject({ errorCode: 'invalid_client' });
+    await expect(provider.getToken()).rejects.toMatchObject({ extensions: { upstreamCode: 'invalid_client' } });
     expect({ reads, acquires }).toEqual({ reads: 2, acquires: 2 });
     now += 30_000;
-    await expect(provider.getToken()).rejects.toMatchObject({ errorCode: 'invalid_client' });
+    await expect(provider.getToken()).rejects.toMatchObject({ extensions: { upstreamCode: 'invalid_client' } });
     expect({ reads, acquires }).toEqual({ reads: 3, acquires: 3 });
   });
 });

@@ -34,7 +34,6 @@ function world() {
     policy: samplePolicy(),
     metadata: new ItemMetadataCache(client, { ttlMs: 60_000, maxItems: 10 }),
     tokens: new EmbedTokenCache(30 * 60_000, () => T0),
-    deadlineFromNow: () => T0 + 5000,
     generateToken: async (request): Promise<EmbedToken> => {
       generated.push(request);
       return { token: `embed-token-${generated.length}`, tokenId: `0f0e0d0c-0000-4000-8000-00000000000${generated.length}`, expiration: new Date(T0 + 60 * 60_000).toISOString() };
@@ -46,7 +45,7 @@ function world() {
 describe('embedReport', () => {
   it('returns an embed config for powerbi-client with the RLS identity from claims and policy', async () => {
     const w = world();
-    const outcome = await embedReport(w.deps, salesUser, 'sales-overview');
+    const outcome = await embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000);
     expect(outcome).toEqual({
       rule: 'sales',
       identityApplied: true,
@@ -73,7 +72,7 @@ describe('embedReport', () => {
 
   it('sends no identity for a report whose dataset has no RLS', async () => {
     const w = world();
-    const outcome = await embedReport(w.deps, { oid: 'f1', scp: 'Finance.Read', tid: TENANT }, 'finance');
+    const outcome = await embedReport(w.deps, { oid: 'f1', scp: 'Finance.Read', tid: TENANT }, 'finance', T0 + 5000);
     expect(outcome.identityApplied).toBe(false);
     expect(outcome.rule).toBe('finance-scope');
     expect(w.generated).toEqual([{ datasets: [{ id: FINANCE_DATASET }], reports: [{ id: FINANCE_REPORT, allowEdit: false }] }]);
@@ -81,8 +80,8 @@ describe('embedReport', () => {
 
   it('serves a repeat request from the caches: no metadata call, no GenerateToken', async () => {
     const w = world();
-    const first = await embedReport(w.deps, salesUser, 'sales-overview');
-    const second = await embedReport(w.deps, salesUser, 'sales-overview');
+    const first = await embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000);
+    const second = await embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000);
     expect(second.config).toEqual(first.config);
     expect(w.generated).toHaveLength(1);
     expect(w.metadataCalls).toHaveLength(2);
@@ -90,8 +89,8 @@ describe('embedReport', () => {
 
   it('gives another user of the same report another token', async () => {
     const w = world();
-    const alice = await embedReport(w.deps, salesUser, 'sales-overview');
-    const bob = await embedReport(w.deps, { ...salesUser, preferred_username: 'bob@contoso.example', roles: ['Sales.US'] }, 'sales-overview');
+    const alice = await embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000);
+    const bob = await embedReport(w.deps, { ...salesUser, preferred_username: 'bob@contoso.example', roles: ['Sales.US'] }, 'sales-overview', T0 + 5000);
     expect(bob.config.accessToken).not.toBe(alice.config.accessToken);
     expect(w.generated[1]?.identities).toEqual([{ username: 'bob@contoso.example', roles: ['Viewer', 'Region US'], customData: TENANT, datasets: [DATASET] }]);
     expect(w.metadataCalls).toHaveLength(2);
@@ -103,7 +102,7 @@ describe('embedReport', () => {
     ['a key that is not a name', salesUser, '../groups', 'bad_request'],
   ])('refuses %s before any Power BI call', async (_name, claims, key, code) => {
     const w = world();
-    await expect(embedReport(w.deps, claims, key)).rejects.toMatchObject({ code });
+    await expect(embedReport(w.deps, claims, key, T0 + 5000)).rejects.toMatchObject({ code });
     expect(w.metadataCalls).toHaveLength(0);
     expect(w.generated).toHaveLength(0);
   });
@@ -116,8 +115,8 @@ describe('embedReport', () => {
       if (fail) throw Object.assign(new Error('GenerateToken failed'), { code: 'upstream_error' });
       return generateToken(request, deadline);
     };
-    await expect(embedReport(w.deps, salesUser, 'sales-overview')).rejects.toThrow('GenerateToken failed');
+    await expect(embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000)).rejects.toThrow('GenerateToken failed');
     fail = false;
-    await expect(embedReport(w.deps, salesUser, 'sales-overview')).resolves.toMatchObject({ config: { accessToken: 'embed-token-1' } });
+    await expect(embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000)).resolves.toMatchObject({ config: { accessToken: 'embed-token-1' } });
   });
 });

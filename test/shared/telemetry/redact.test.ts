@@ -1,4 +1,4 @@
-import { describeError, redact } from '../../../shared/telemetry/redact';
+import { describeError, errorKind, redact, rememberSecret } from '../../../shared/telemetry/redact';
 
 // The last line of defence for log and telemetry text: credentials are masked wherever an
 // upstream library put them; ordinary diagnostic text is left as it is.
@@ -87,5 +87,30 @@ describe('redact JSON credential fields', () => {
     expect(redact('{"password":"hunter2","a":1}')).toBe('{"password":"[redacted]","a":1}');
     expect(redact('{"refresh_token": "r1"}')).toBe('{"refresh_token":"[redacted]"}');
     expect(redact('body was {\\"token\\":\\"abc\\"} end')).toBe('body was {\\"token\\":\\"[redacted]\\"} end');
+  });
+});
+
+describe('redact with held credentials', () => {
+  it('masks a credential value the broker holds, whatever its shape', () => {
+    const secret = 'plain words make a secret too';
+    expect(redact(`Entra said: the secret "${secret}" expired`)).toContain(secret);
+    rememberSecret(secret);
+    const out = redact(`Entra said: the secret "${secret}" expired; again: ${secret}`);
+    expect(out).not.toContain(secret);
+    expect(out).toBe('Entra said: the secret "[redacted]" expired; again: [redacted]');
+  });
+
+  it('ignores values too short to mask safely', () => {
+    rememberSecret('abc');
+    expect(redact('abcdef abc')).toBe('abcdef abc');
+  });
+});
+
+describe('errorKind', () => {
+  it('gives the name and code, never the message', () => {
+    const error = Object.assign(new Error('AADSTS7000215: Invalid client secret provided: hunter2hunter2'), { name: 'ServerError', errorCode: 'invalid_client' });
+    expect(errorKind(error)).toBe('ServerError [invalid_client]');
+    expect(errorKind(Object.assign(new Error('x'), { code: 'secret value with spaces' }))).toBe('Error');
+    expect(errorKind('thrown text')).toBe('non-error value');
   });
 });

@@ -1,0 +1,47 @@
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import { BrokerError } from '../errors/brokerError';
+import type { ResponseRecorder } from '../upstream/responseRecorder';
+import { settleWithin } from '../upstream/settleWithin';
+
+// The function's managed identity (or a developer's CLI login) with what the SDK lacks: a hard
+// timeout, since ManagedIdentityCredential ignores its abort signal, and failures that say what
+// happened: a timeout is a 504, throttling a 503 with the identity endpoint's Retry-After.
+
+export interface BoundedCredentialOptions {
+  timeoutMs: number;
+  /** What the credential's HTTP client saw, when the credential was built with it. */
+  recorder?: ResponseRecorder;
+  now?: () => number;
+}
+
+export const MANAGED_IDENTITY = 'managed-identity';
+
+export function boundedCredential(inner: TokenCredential, options: BoundedCredentialOptions): TokenCredential {
+  const now = options.now ?? Date.now;
+  const extensions = { upstream: MANAGED_IDENTITY };
+  return {
+    async getToken(scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> {
+      const started = now();
+      try {
+        const token = await settleWithin(
+          () => inner.getToken(scopes, { ...getTokenOptions, abortSignal: AbortSignal.timeout(options.timeoutMs) }),
+          options.timeoutMs,
+          () => new BrokerError('upstream_timeout', 'The managed identity endpoint did not answer in time.', { extensions }),
+        );
+        if (!token) throw new BrokerError('upstream_unavailable', 'The managed identity returned no token.', { extensions });
+        return token;
+      } catch (error) {
+        if (error instanceof BrokerError) throw error;
+        const throttle = options.recorder?.throttledSince(started);
+        if (throttle) {
+          throw new BrokerError('upstream_unavailable', `The managed identity endpoint is throttling (${throttle.status}).`, {
+            cause: error,
+            extensions: { ...extensions, upstreamStatus: throttle.status },
+            ...(throttle.retryAfterMs !== undefined ? { retryAfterSeconds: throttle.retryAfterMs / 1000 } : {}),
+          });
+        }
+        throw new BrokerError('upstream_unavailable', 'The managed identity cannot issue a token right now.', { cause: error, extensions });
+      }
+    },
+  };
+}

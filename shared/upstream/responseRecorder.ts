@@ -1,0 +1,61 @@
+import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import { parseRetryAfterMs } from '../http/retryAfter';
+
+// What the Azure SDK pipeline saw on the wire, for the failures it does not explain: a call the
+// SDK gave up on after a 429 or 503 (Key Vault, the managed identity) surfaces as an abort or a
+// generic error, and its Retry-After is lost. The recorder wraps the SDK's own HTTP client.
+
+export interface ThrottleSeen {
+  status: number;
+  retryAfterMs: number | undefined;
+  at: number;
+}
+
+export interface ObservedResponse {
+  method: string;
+  url: string;
+  status: number | undefined;
+  durationMs: number;
+  requestId: string | undefined;
+  error?: string;
+}
+
+export class ResponseRecorder {
+  private lastThrottle: ThrottleSeen | undefined;
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly observe?: (response: ObservedResponse) => void,
+  ) {}
+
+  /** The SDK's HTTP client, reporting each answer (every retry included) to this recorder. */
+  wrap(inner: HttpClient): HttpClient {
+    return {
+      sendRequest: async (request: PipelineRequest): Promise<PipelineResponse> => {
+        const started = this.now();
+        try {
+          const response = await inner.sendRequest(request);
+          this.record(request, response, started);
+          return response;
+        } catch (error) {
+          const name = (error as { name?: unknown } | null)?.name;
+          this.observe?.({ method: request.method, url: request.url, status: undefined, durationMs: this.now() - started, requestId: undefined, error: typeof name === 'string' ? name : 'error' });
+          throw error;
+        }
+      },
+    };
+  }
+
+  /** A 429 or 503 answered since `since` (epoch ms on this recorder's clock). */
+  throttledSince(since: number): ThrottleSeen | undefined {
+    return this.lastThrottle && this.lastThrottle.at >= since ? this.lastThrottle : undefined;
+  }
+
+  private record(request: PipelineRequest, response: PipelineResponse, started: number): void {
+    const at = this.now();
+    if (response.status === 429 || response.status === 503) {
+      this.lastThrottle = { status: response.status, retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after'), Date.now()), at };
+    }
+    this.observe?.({ method: request.method, url: request.url, status: response.status, durationMs: at - started, requestId: response.headers.get('x-ms-request-id') ?? undefined });
+  }
+}
