@@ -207,6 +207,18 @@ describe('the postprovision hook', () => {
     expect(reports['Service principal may use the Power BI API']).toMatchObject({ status: 'action-needed', lines: [expect.stringContaining('managed identity'), expect.any(String)] });
   });
 
+  it('reports a vault the deployer may not use, with the role to ask for', async () => {
+    azure.keyVault.revokeAll(DEPLOYER.objectId);
+    try {
+      const vault = byStep(await runPostprovision(options()))['Key Vault credential'] as StepReport;
+      expect(vault.status).toBe('failed');
+      expect(vault.lines[0]).toContain('403');
+      expect(vault.todo[0]).toContain('Key Vault Secrets Officer');
+    } finally {
+      azure.keyVault.grantSecretsOfficer(DEPLOYER.objectId);
+    }
+  });
+
   it('stops on settings the app would refuse', async () => {
     const reports = await runPostprovision(options({ env: env({ EMBED_POLICY_BASE64: '' }) }));
     expect(reports).toEqual([expect.objectContaining({ step: 'Settings', status: 'failed' })]);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -85,6 +86,21 @@ describe('the deployment package', () => {
     expect(withPolicy.files.map((f) => f.path)).toContain('dev/demo/embed-policy.json');
     await expect(buildPackage({ root, outDir, policyPath: '../elsewhere.json' })).rejects.toThrow(/inside the repository/);
     await expect(buildPackage({ root, outDir, policyPath: '/etc/policy.json' })).rejects.toThrow(/relative/);
+  });
+
+  it('is what the script azd runs (`npm run package` ends in it) builds, with azd\'s environment', async () => {
+    const target = join(resolve(outDir, '..'), 'from-script');
+    const run = spawnSync(process.execPath, [join(root, 'dist', 'dev', 'package', 'main.js'), target], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', EMBED_POLICY_PATH: 'dev/demo/embed-policy.json' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/Deployment package in .*from-script: 7 files, \d+ KiB/);
+    expect(existsSync(join(target, 'dev', 'demo', 'embed-policy.json'))).toBe(true);
+    // No ignore file of its own: azd then ships the folder as it is, less node_modules (there is none).
+    expect(existsSync(join(target, '.funcignore'))).toBe(false);
+    expect(existsSync(join(target, 'node_modules'))).toBe(false);
   });
 
   it('refuses to empty a folder that holds the repository', async () => {
