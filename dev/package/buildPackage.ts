@@ -32,6 +32,8 @@ export interface BuiltPackage {
   totalBytes: number;
   /** Development-only packages some dependency requires optionally: not bundled, absent at run time. */
   leftOut: string[];
+  /** The project's own files in the library, e.g. `shared/app/broker.ts` (never dev/ or test/). */
+  bundledSources: string[];
   /** Folders of the npm packages bundled into the library (from esbuild's metafile), e.g. `node_modules/@azure/identity`. */
   bundledPackages: string[];
 }
@@ -132,7 +134,8 @@ export async function buildPackage(options: BuildPackageOptions): Promise<BuiltP
   if (entryFiles.length === 0) throw new Error(`no function files in ${functionsDir}`);
   const entries = new Set(entryFiles.map((f) => join(functionsDir, f)));
   const exposed = new Map<string, string>();
-  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', legalComments: 'eof' } as const;
+  // absWorkingDir: metafile paths are then relative to the repository, wherever the script runs from.
+  const common = { absWorkingDir: root, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', legalComments: 'eof' } as const;
 
   await build({
     ...common,
@@ -179,5 +182,9 @@ export async function buildPackage(options: BuildPackageOptions): Promise<BuiltP
 
   const files = await listFiles(outDir);
   const bundledPackages = [...new Set(Object.keys(lib.metafile.inputs).map(packageFolderOf).filter((name): name is string => name !== undefined))].sort();
-  return { outDir, files, totalBytes: files.reduce((sum, f) => sum + f.bytes, 0), bundledPackages, leftOut: [...leftOut].sort() };
+  const bundledSources = Object.keys(lib.metafile.inputs)
+    .map(toPosix)
+    .filter((input) => !input.includes('node_modules/') && input !== 'package-library.js')
+    .sort();
+  return { outDir, files, totalBytes: files.reduce((sum, f) => sum + f.bytes, 0), bundledPackages, bundledSources, leftOut: [...leftOut].sort() };
 }

@@ -71,6 +71,9 @@ describe('the deployment package', () => {
     expect(built.bundledPackages.filter((folder) => lock.packages[folder] === undefined || lock.packages[folder].dev === true)).toEqual([]);
     // What a dependency only probes for (debug -> supports-color) and npm installs for tests alone stays out.
     expect(built.leftOut.filter((folder) => lock.packages[folder]?.dev !== true)).toEqual([]);
+    // The project's own code in it is the app's: functions/ and shared/, no emulator, no test helper.
+    expect(built.bundledSources.length).toBeGreaterThan(10);
+    expect(built.bundledSources.filter((source) => !/^(functions|shared)\//.test(source))).toEqual([]);
     const lib = await readFile(join(outDir, PACKAGE_LIB), 'utf8');
     expect(lib).toContain('require("@azure/functions-core")');
     // Each function file reaches every module through the one library, so there is one broker per process.
