@@ -11,9 +11,16 @@ export interface HostProcess {
   stop(): Promise<void>;
 }
 
-export function startHostProcess(appDir: string, env: NodeJS.ProcessEnv, options: { echo?: boolean } = {}): Promise<HostProcess> {
+export interface HostProcessOptions {
+  echo?: boolean;
+  /** Function app folder to load instead of appDir itself, e.g. the deployment package. */
+  functionAppDir?: string;
+}
+
+export function startHostProcess(appDir: string, env: NodeJS.ProcessEnv, options: HostProcessOptions = {}): Promise<HostProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(appDir, 'dist', 'dev', 'host', 'main.js')], { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [join(appDir, 'dist', 'dev', 'host', 'main.js'), ...(options.functionAppDir ? [options.functionAppDir] : [])];
+    const child = spawn(process.execPath, args, { cwd: options.functionAppDir ?? appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let listening = false;
     const collect = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {

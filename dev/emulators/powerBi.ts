@@ -8,7 +8,9 @@ import type { PowerBiContext } from './powerBi/context';
 import { EmbedTokenCodec, InvalidEmbedTokenError, type DecodedEmbedToken } from './powerBi/embedTokenCodec';
 import { EmbedTokenIssuer, type IssuedEmbedToken } from './powerBi/embedTokenIssuer';
 import { EmbedUrls } from './powerBi/embedUrls';
+import { servicePrincipalNotAllowed } from './powerBi/errors';
 import { addGenerateTokenRoutes } from './powerBi/generateTokenRoutes';
+import { addGroupUserRoutes } from './powerBi/groupUserRoutes';
 import { addItemRoutes } from './powerBi/itemRoutes';
 import { DEFAULT_EMBED_TOKEN_MINUTES } from './powerBi/lifetime';
 import {
@@ -18,6 +20,7 @@ import {
   type DashboardInput,
   type Dataset,
   type DatasetInput,
+  type GroupUser,
   type Profile,
   type ProfileInput,
   type Report,
@@ -37,7 +40,7 @@ import { TrialEmbedTokenQuota } from './powerBi/trialQuota';
 
 export type { DecodedEmbedToken, IssuedEmbedToken, PowerBiModelJson, VerifyAccessToken };
 export type { AccessTokenClaims, VerifiedAccessToken } from './powerBi/auth';
-export type { DashboardInput, DatasetInput, ProfileInput, ReportInput, TileInput, WorkspaceInput } from './powerBi/model';
+export type { DashboardInput, DatasetInput, GroupUser, ProfileInput, ReportInput, TileInput, WorkspaceInput } from './powerBi/model';
 export { InvalidEmbedTokenError, ModelError, POWER_BI_AUDIENCE };
 
 export interface PowerBiEmulatorOptions {
@@ -68,6 +71,8 @@ export class PowerBiEmulator implements PowerBiContext {
   private currentModel: PowerBiModel;
   private readonly audiences: readonly string[];
   private readonly now: () => number;
+  /** The tenant setting "Service principals can use Fabric APIs" (on by default here). */
+  private servicePrincipalsAllowed = true;
 
   constructor(private readonly options: PowerBiEmulatorOptions) {
     this.now = options.now ?? Date.now;
@@ -92,6 +97,7 @@ export class PowerBiEmulator implements PowerBiContext {
     addItemRoutes(this.server, this);
     addGenerateTokenRoutes(this.server, this);
     addProfileRoutes(this.server, this);
+    addGroupUserRoutes(this.server, this);
     this.addAdminRoutes();
   }
 
@@ -128,6 +134,16 @@ export class PowerBiEmulator implements PowerBiContext {
     this.model.addWorkspaceMember(workspaceId, principalId);
   }
 
+  /** A member with a role, as Add Group User makes one (e.g. the deployer as Admin). */
+  setWorkspaceUser(workspaceId: string, user: GroupUser): GroupUser {
+    return this.model.setWorkspaceUser(workspaceId, user);
+  }
+
+  /** Turns the tenant setting that lets service principals call the REST API on or off. */
+  allowServicePrincipals(allowed: boolean): void {
+    this.servicePrincipalsAllowed = allowed;
+  }
+
   addDataset(workspaceId: string, input: DatasetInput): Dataset {
     return this.model.addDataset(workspaceId, input);
   }
@@ -160,6 +176,7 @@ export class PowerBiEmulator implements PowerBiContext {
   /** Empty model, no issued tokens, trial quota refilled, request log and faults cleared. */
   reset(): void {
     this.currentModel = new PowerBiModel();
+    this.servicePrincipalsAllowed = true;
     this.issuer.reset();
     this.server.log.clear();
     this.server.faults.clear();
@@ -177,6 +194,7 @@ export class PowerBiEmulator implements PowerBiContext {
 
   async actor(req: EmulatorRequest): Promise<Actor> {
     const caller = await authenticate(req, this.options.verifyAccessToken, this.audiences, this.now());
+    if (caller.isServicePrincipal && !this.servicePrincipalsAllowed) throw servicePrincipalNotAllowed();
     return resolveActor(req, caller, this.model);
   }
 
@@ -199,6 +217,13 @@ export class PowerBiEmulator implements PowerBiContext {
     this.server.route('DELETE', '/_emulator/model', () => {
       this.currentModel = new PowerBiModel();
       return { status: 204 };
+    });
+    this.server.route('PUT', '/_emulator/tenant-settings', (req) => {
+      const body = req.json();
+      const allowed = body && typeof body === 'object' ? (body as { servicePrincipalsCanUseApis?: unknown }).servicePrincipalsCanUseApis : undefined;
+      if (typeof allowed !== 'boolean') throw new EmulatorHttpError(400, { error: { code: 'BadRequest', message: 'servicePrincipalsCanUseApis must be a boolean' } });
+      this.allowServicePrincipals(allowed);
+      return { status: 200, body: { servicePrincipalsCanUseApis: allowed } };
     });
     this.server.route('POST', '/_emulator/reset', () => {
       this.reset();

@@ -4,10 +4,11 @@ import { loadFunctionApp } from './loadFunctionApp';
 import { startLocalHost } from './localHost';
 import { mergeSettings, readLocalSettings } from './localSettings';
 
-// `node dist/dev/host/main.js`: runs the built function app on PORT (default 7071)
+// `node dist/dev/host/main.js [appDir]`: runs the built function app on PORT (default 7071)
 // without Azure Functions Core Tools. Settings come from the environment and local.settings.json.
+// appDir defaults to this repository; the deployment package (dist/package) runs the same way.
 
-const appDir = resolve(__dirname, '..', '..', '..');
+const appDir = resolve(process.argv[2] ?? resolve(__dirname, '..', '..', '..'));
 
 async function main(): Promise<void> {
   process.env = mergeSettings(process.env, readLocalSettings(appDir));

@@ -33,8 +33,10 @@ export async function startTestApp(settings: Record<string, string> = {}, option
   if (recorded.functions.length > 0) throw new Error('startTestApp runs once per test file (function files load once per module registry)');
   const azure = await startTestAzure(options);
   Object.assign(process.env, azure.settings, { UPSTREAM_TIMEOUT_SECONDS: '2', REQUEST_DEADLINE_SECONDS: '5' }, settings);
-  const functionsDir = join(repoRoot, 'functions');
-  for (const file of readdirSync(functionsDir).filter((f) => f.endsWith('.ts'))) {
+  // BROKER_APP_DIR runs the same tests against another build of the app: the deployment package.
+  const appDir = process.env.BROKER_APP_DIR ? resolve(repoRoot, process.env.BROKER_APP_DIR) : undefined;
+  const functionsDir = join(appDir ?? repoRoot, 'functions');
+  for (const file of readdirSync(functionsDir).filter((f) => f.endsWith(appDir ? '.js' : '.ts'))) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the worker loads function files with require
     require(join(functionsDir, file));
   }

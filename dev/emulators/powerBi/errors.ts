@@ -50,3 +50,8 @@ export function tokenExpired(): EmulatorHttpError {
     { 'X-PowerBI-Error-Info': 'TokenExpired' },
   );
 }
+
+/** The tenant setting "Service principals can use Fabric APIs" is off (or excludes this service principal). */
+export function servicePrincipalNotAllowed(): EmulatorHttpError {
+  return new EmulatorHttpError(401, '', { 'X-PowerBI-Error-Info': 'ServicePrincipalIsNotAllowedByTenantAdminSwitch' });
+}

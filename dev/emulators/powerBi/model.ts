@@ -62,6 +62,16 @@ export interface ProfileInput {
   ownerId: string;
 }
 
+export type GroupUserAccessRight = 'Admin' | 'Member' | 'Contributor' | 'Viewer';
+export type GroupPrincipalType = 'App' | 'Group' | 'User';
+
+/** A workspace member as Get Group Users lists it. */
+export interface GroupUser {
+  identifier: string;
+  principalType: GroupPrincipalType;
+  groupUserAccessRight: GroupUserAccessRight;
+}
+
 export interface Workspace {
   id: string;
   name: string;
@@ -128,9 +138,11 @@ export class PowerBiModel {
   /** Keyed by `dashboardId/tileId`: tile ids are unique within a dashboard. */
   private tiles = new Map<string, Tile>();
   private profiles = new Map<string, Profile>();
+  /** Keyed by `workspaceId/memberId`: the role and kind of members added with one. */
+  private groupUsers = new Map<string, GroupUser>();
 
   clear(): void {
-    for (const map of [this.workspaces, this.datasets, this.reports, this.dashboards, this.tiles, this.profiles]) map.clear();
+    for (const map of [this.workspaces, this.datasets, this.reports, this.dashboards, this.tiles, this.profiles, this.groupUsers]) map.clear();
   }
 
   addWorkspace(input: WorkspaceInput): Workspace {
@@ -150,6 +162,21 @@ export class PowerBiModel {
     const workspace = this.requireWorkspace(workspaceId);
     const member = principalId.toLowerCase();
     if (!workspace.members.includes(member)) workspace.members.push(member);
+  }
+
+  /** Adds (or changes) a member with its role, as Add Group User does. */
+  setWorkspaceUser(workspaceId: string, user: GroupUser): GroupUser {
+    const workspace = this.requireWorkspace(workspaceId);
+    const entry = { ...user, identifier: user.identifier.toLowerCase() };
+    if (!workspace.members.includes(entry.identifier)) workspace.members.push(entry.identifier);
+    this.groupUsers.set(`${workspace.id}/${entry.identifier}`, entry);
+    return entry;
+  }
+
+  /** Every member; one given without a role (WorkspaceInput.members) counts as a service principal with Member access. */
+  workspaceUsers(workspaceId: string): GroupUser[] {
+    const workspace = this.requireWorkspace(workspaceId);
+    return workspace.members.map((id) => this.groupUsers.get(`${workspace.id}/${id}`) ?? { identifier: id, principalType: 'App', groupUserAccessRight: 'Member' });
   }
 
   addDataset(workspaceId: string, input: DatasetInput): Dataset {
