@@ -31,7 +31,7 @@ export function boundedCredential(inner: TokenCredential, options: BoundedCreden
         if (!token) throw new BrokerError('upstream_unavailable', 'The managed identity returned no token.', { extensions });
         return token;
       } catch (error) {
-        if (error instanceof BrokerError) throw error;
+        // A throttled call the SDK then waited on until our bound fired is throttling, not a timeout.
         const throttle = options.recorder?.throttledSince(started);
         if (throttle) {
           throw new BrokerError('upstream_unavailable', `The managed identity endpoint is throttling (${throttle.status}).`, {
@@ -40,6 +40,7 @@ export function boundedCredential(inner: TokenCredential, options: BoundedCreden
             ...(throttle.retryAfterMs !== undefined ? { retryAfterSeconds: throttle.retryAfterMs / 1000 } : {}),
           });
         }
+        if (error instanceof BrokerError) throw error;
         throw new BrokerError('upstream_unavailable', 'The managed identity cannot issue a token right now.', { cause: error, extensions });
       }
     },

@@ -75,12 +75,15 @@ export function createKeyVaultSecretReader(options: KeyVaultReaderOptions): Secr
   return {
     async read(name) {
       const started = now();
-      const signal = AbortSignal.timeout(options.timeoutMs);
+      // A read spans two vault calls and the identity's token (bounded on its own at one timeout),
+      // so it gets two: a hung identity endpoint is then reported as itself.
+      const boundMs = 2 * options.timeoutMs;
+      const signal = AbortSignal.timeout(boundMs);
       let secret;
       try {
         secret = await settleWithin(
           () => client.getSecret(name, { abortSignal: signal }),
-          options.timeoutMs,
+          boundMs,
           () => new BrokerError('upstream_timeout', 'Key Vault did not answer in time.', { extensions: { upstream: 'keyvault' } }),
         );
       } catch (error) {

@@ -37,6 +37,15 @@ describe('parseEmbedPolicy', () => {
     expect(parsed.problems).toEqual(expect.arrayContaining([expect.stringContaining('duplicate rule name'), expect.stringContaining('unknown item "missing"')]));
   });
 
+  it('refuses allow entries that are inherited properties rather than catalog keys', () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty']) {
+      const policy = samplePolicy();
+      policy.rules[0] = { ...(policy.rules[0] as (typeof policy.rules)[number]), allow: [key] };
+      const parsed = parseEmbedPolicy(JSON.stringify(policy));
+      expect(parsed).toEqual({ ok: false, problems: [expect.stringContaining(`unknown item "${key}"`)] });
+    }
+  });
+
   it('refuses role names Power BI would refuse (commas, over 50 characters)', () => {
     const policy = samplePolicy();
     const identity = (policy.rules[0] as (typeof policy.rules)[number]).identity;
