@@ -1,4 +1,5 @@
-import { createHash, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -59,15 +60,31 @@ export interface SigningKey {
   verifier: ReturnType<typeof createLocalJWKSet>;
 }
 
+/** Pre-made private keys (PKCS#8 PEM, one per line of JSON) that test runs share: RSA keys are slow to make. */
+export const SIGNING_KEY_POOL_ENV = 'EMULATOR_SIGNING_KEY_POOL';
+let pooledKeysTaken = 0;
+
+async function rsaKeyPair(): Promise<{ privateKey: CryptoKey | KeyObject; publicKey: CryptoKey | KeyObject }> {
+  const poolFile = process.env[SIGNING_KEY_POOL_ENV];
+  if (poolFile) {
+    // Keys are handed out in turn, so the emulators of one process never share a key.
+    const pool = JSON.parse(readFileSync(poolFile, 'utf8')) as string[];
+    const pem = pool[pooledKeysTaken++ % pool.length] as string;
+    const privateKey = createPrivateKey(pem);
+    return { privateKey, publicKey: createPublicKey(privateKey) };
+  }
+  return generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+}
+
 export async function createSigningKey(): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+  const { privateKey, publicKey } = await rsaKeyPair();
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
   const jwks: JSONWebKeySet = { keys: [{ kty: jwk.kty as string, use: 'sig', kid, n: jwk.n as string, e: jwk.e as string }] };
   return {
     kid,
     jwks,
-    sign: (payload) => new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid }).sign(privateKey as CryptoKey),
+    sign: (payload) => new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid }).sign(privateKey),
     verifier: createLocalJWKSet(jwks),
   };
 }

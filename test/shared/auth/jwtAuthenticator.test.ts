@@ -15,8 +15,13 @@ interface FakeIssuer {
   publicJwk: JWK;
 }
 
+// RSA keys are slow to make: the issuer's and one stranger's are made once for the whole file.
+const issuerKeyPair = generateKeyPair('RS256', { extractable: true });
+const strangerKeyPair = generateKeyPair('RS256', { extractable: true });
+const stranger = async () => (await strangerKeyPair).privateKey;
+
 async function fakeIssuer(extraKeys: JWK[] = [], keysAnswer?: () => Response | Promise<Response>): Promise<FakeIssuer> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const { privateKey, publicKey } = await issuerKeyPair;
   const publicJwk = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
   const calls: string[] = [];
   const fetch = async (input: string) => {
@@ -89,7 +94,7 @@ describe('JwtAuthenticator', () => {
         return `${head}.${b64url({ iss: ISSUER, aud: AUDIENCE, sub: 'user-1', roles: ['Admin'], exp: NOW + 60 })}.${sig}`;
       },
     ],
-    ['signed by another key with the same kid', async () => sign((await generateKeyPair('RS256')).privateKey)],
+    ['signed by another key with the same kid', async () => sign(await stranger())],
     ['garbage', async () => 'not.a.jwt'],
   ];
 
@@ -230,7 +235,7 @@ describe('JwtAuthenticator when the issuer fails', () => {
     const issuer = await fakeIssuer([], () => new Response('down', { status: 500 }));
     let clock = NOW;
     const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: issuer.fetch, now: () => clock });
-    const forger = (await generateKeyPair('RS256')).privateKey;
+    const forger = await stranger();
     for (let i = 0; i < 200; i++) await failure(auth.verify(await sign(forger, {}, { kid: `forged-${i % 7}` })));
     expect(issuer.calls.filter((c) => c.endsWith('/keys'))).toHaveLength(1);
     clock += KEYS_FAILURE_COOLDOWN_MS / 1000;
@@ -239,17 +244,18 @@ describe('JwtAuthenticator when the issuer fails', () => {
   });
 
   it('tries every key that matches a duplicated kid', async () => {
-    const other = await generateKeyPair('RS256', { extractable: true });
+    const other = await strangerKeyPair;
     const decoy: JWK = { ...(await exportJWK(other.publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
     const issuer = await fakeIssuer();
     const duplicated = await fakeIssuer([], () => Response.json({ keys: [decoy, issuer.publicJwk] }));
     const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: duplicated.fetch, now: () => NOW });
     await expect(auth.verify(await sign(issuer.key))).resolves.toMatchObject({ sub: 'user-1' });
-    expect(await failure(auth.verify(await sign((await generateKeyPair('RS256')).privateKey)))).toMatchObject({ status: 401 });
+    const third = (await generateKeyPair('RS256')).privateKey;
+    expect(await failure(auth.verify(await sign(third)))).toMatchObject({ status: 401 });
   });
 
   it('tries every key for a token without a kid', async () => {
-    const other = await generateKeyPair('RS256', { extractable: true });
+    const other = await strangerKeyPair;
     const issuer = await fakeIssuer([{ ...(await exportJWK(other.publicKey)), kid: 'key-2', use: 'sig' }]);
     const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: issuer.fetch, now: () => NOW });
     const payload = { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', scp: 'access_as_user', iat: NOW, exp: NOW + 60 };
