@@ -4,7 +4,7 @@ import type { FetchLike } from '../auth/openIdDiscovery';
 import { RefreshableValue } from '../cache/refreshableValue';
 import type { BrokerConfig } from '../config/config';
 import { CLOUDS } from '../config/clouds';
-import { certificateFromPem, type ClientCredential } from '../credentials/clientCredential';
+import { certificateFromSecret, type ClientCredential } from '../credentials/clientCredential';
 import { createKeyVaultSecretReader } from '../credentials/keyVaultSecrets';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
 import { createMsalTokenSource } from '../credentials/msalTokenSource';
@@ -71,7 +71,8 @@ function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential):
   if (credential === 'certificate') {
     const name = config.keyVault.certificateName as string;
     return async () => {
-      const certificate = certificateFromPem((await reader.read(name)).value);
+      const { value, contentType } = await reader.read(name);
+      const certificate = certificateFromSecret(value, contentType);
       if (certificate.kind === 'certificate') rememberSecret(certificate.privateKey);
       return certificate;
     };

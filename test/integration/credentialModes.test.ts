@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import 'reflect-metadata';
 import { KeyObject, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
@@ -106,6 +110,25 @@ describe('POWERBI_CREDENTIAL', () => {
       expect(calls[0]?.body).not.toHaveProperty('client_secret');
       expect(keyVaultReads(CERTIFICATE_NAME)).toHaveLength(1);
       expect(keyVaultReads(DEMO_SECRET_NAME)).toHaveLength(0);
+    });
+
+    it('signs in with a PKCS#12 certificate from Key Vault (as `az ... --create-cert --keyvault` stores it)', async () => {
+      const { certPem, keyPem } = await makeCertificate();
+      const dir = mkdtempSync(join(tmpdir(), 'pfx-'));
+      try {
+        writeFileSync(join(dir, 'key.pem'), keyPem);
+        writeFileSync(join(dir, 'cert.pem'), certPem);
+        execFileSync('openssl', ['pkcs12', '-export', '-inkey', join(dir, 'key.pem'), '-in', join(dir, 'cert.pem'), '-passout', 'pass:', '-out', join(dir, 'cert.pfx')]);
+        azure.keyVault.setSecret(CERTIFICATE_NAME, readFileSync(join(dir, 'cert.pfx')).toString('base64'), { contentType: 'application/x-pkcs12' });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      azure.entra.setAppCertificates(DEMO_SERVICE_PRINCIPAL.clientId, [certPem]);
+      azure.entra.setAppSecrets(DEMO_SERVICE_PRINCIPAL.clientId, []);
+      const broker = createBroker(loadConfig(settings()), { now });
+      const outcome = await broker.embedReport(alice, 'sales-overview');
+      expect(outcome.config.tokenType).toBe('Embed');
+      expect(entraTokenCalls().at(-1)).toMatchObject({ status: 200, body: { client_assertion_type: CLIENT_ASSERTION_TYPE } });
     });
 
     it('re-reads the certificate once when Entra refuses the old one after a rotation', async () => {

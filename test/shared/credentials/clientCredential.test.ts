@@ -1,7 +1,11 @@
 import 'reflect-metadata';
-import { createHash, KeyObject, webcrypto, X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHash, createPrivateKey, KeyObject, webcrypto, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { certificateFromPem } from '../../../shared/credentials/clientCredential';
+import { certificateFromPem, certificateFromSecret } from '../../../shared/credentials/clientCredential';
 import { BrokerError } from '../../../shared/errors/brokerError';
 
 // A Key Vault certificate exported as PEM (key and certificate in one secret value) becomes
@@ -86,5 +90,60 @@ describe('certificateFromPem', () => {
   it('refuses a PKCS#12 (base64) export, which is what Key Vault returns without the PEM content type', async () => {
     const error = await brokerError(() => certificateFromPem(Buffer.from('not a pem at all').toString('base64')));
     expect(error.code).toBe('upstream_invalid_response');
+  });
+});
+
+describe('certificateFromSecret with PKCS#12 (as `az ad app credential reset --create-cert --keyvault` stores it)', () => {
+  let cert: TestCertificate;
+  let other: TestCertificate;
+  let dir: string;
+
+  beforeAll(async () => {
+    [cert, other] = await Promise.all([makeCertificate(), makeCertificate()]);
+    dir = mkdtempSync(join(tmpdir(), 'pfx-'));
+    writeFileSync(join(dir, 'key.pem'), cert.keyPem);
+    writeFileSync(join(dir, 'cert.pem'), cert.certPem);
+    writeFileSync(join(dir, 'chain.pem'), other.certPem);
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A PFX made by openssl, not by the library under test, base64 as Key Vault returns it. */
+  function pfx(...args: string[]): string {
+    const out = join(dir, 'out.pfx');
+    execFileSync('openssl', ['pkcs12', '-export', '-inkey', join(dir, 'key.pem'), '-in', join(dir, 'cert.pem'), '-passout', 'pass:', '-out', out, ...args]);
+    return readFileSync(out).toString('base64');
+  }
+
+  const expectedThumbprint = () => createHash('sha256').update(cert.der).digest('hex');
+
+  it.each([
+    ['AES-256 (OpenSSL 3 and Key Vault today)', [] as string[]],
+    ['3DES with a SHA-1 MAC (older tools)', ['-keypbe', 'PBE-SHA1-3DES', '-certpbe', 'PBE-SHA1-3DES', '-macalg', 'sha1']],
+    ['a chain beside the leaf', ['-certfile', 'CHAIN']],
+  ])('reads a PFX with %s, picking the certificate of the private key', (_name, args) => {
+    const credential = certificateFromSecret(pfx(...args.map((a) => (a === 'CHAIN' ? join(dir, 'chain.pem') : a))), 'application/x-pkcs12');
+    expect(credential).toMatchObject({ kind: 'certificate', thumbprintSha256: expectedThumbprint() });
+    if (credential.kind !== 'certificate') return;
+    expect(createPrivateKey(credential.privateKey).export({ type: 'pkcs8', format: 'pem' })).toBe(cert.keyPem);
+  });
+
+  it('reads PEM by its content type, and when none is given', () => {
+    for (const type of ['application/x-pem-file', undefined]) {
+      expect(certificateFromSecret(`${cert.keyPem}${cert.certPem}`, type)).toMatchObject({ kind: 'certificate', thumbprintSha256: expectedThumbprint() });
+    }
+  });
+
+  it('refuses a PFX that needs a password, or is not one, without quoting it', async () => {
+    const locked = (() => {
+      const out = join(dir, 'locked.pfx');
+      execFileSync('openssl', ['pkcs12', '-export', '-inkey', join(dir, 'key.pem'), '-in', join(dir, 'cert.pem'), '-passout', 'pass:hunter2', '-out', out]);
+      return readFileSync(out).toString('base64');
+    })();
+    for (const value of [locked, 'bm90IGEgcGZ4']) {
+      const error = await brokerError(() => certificateFromSecret(value, 'application/x-pkcs12'));
+      expect(error).toMatchObject({ code: 'upstream_invalid_response', extensions: { upstream: 'keyvault' } });
+      expect(error.message).not.toContain(value.slice(0, 12));
+    }
   });
 });
