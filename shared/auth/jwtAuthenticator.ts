@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { BrokerError } from '../errors/brokerError';
 import { unauthenticated } from './bearerToken';
 import { IssuerKeys, type LocalKeySet } from './issuerKeys';
@@ -12,6 +13,8 @@ import { checkTokenKind, type TokenKindRules } from './tokenKind';
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 export const CLOCK_SKEW_SECONDS = 120;
 export const DEFAULT_MAX_TOKEN_AGE_MINUTES = 24 * 60;
+/** Tokens already verified, kept until they expire: an SPA sends the same token many times. */
+export const VERIFIED_TOKENS_MAX = 10_000;
 
 export interface JwtAuthenticatorOptions extends Partial<TokenKindRules> {
   issuer: string;
@@ -31,6 +34,9 @@ export class JwtAuthenticator {
   private readonly nowMs: () => number;
   private readonly verifyOptions: JWTVerifyOptions;
   private readonly kindRules: TokenKindRules;
+  private readonly maxAgeSeconds: number;
+  /** Verified tokens and until when (epoch ms) their verdict holds: the first of `exp` and the age limit. */
+  private readonly verified = new LRUCache<string, { payload: JWTPayload; until: number }>({ max: VERIFIED_TOKENS_MAX });
 
   constructor(private readonly options: JwtAuthenticatorOptions) {
     this.nowMs = options.now ? () => (options.now as () => number)() * 1000 : Date.now;
@@ -38,6 +44,7 @@ export class JwtAuthenticator {
     const discovery = new OpenIdDiscovery(options.issuer, options.fetch, timeoutMs, this.nowMs);
     this.keys = new IssuerKeys({ discovery, timeoutMs, now: this.nowMs, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.jwksCooldownMs !== undefined ? { cooldownMs: options.jwksCooldownMs } : {}) });
     const maxAgeSeconds = (options.maxTokenAgeMinutes ?? DEFAULT_MAX_TOKEN_AGE_MINUTES) * 60;
+    this.maxAgeSeconds = maxAgeSeconds;
     this.verifyOptions = {
       issuer: options.issuer,
       audience: options.audiences,
@@ -50,6 +57,18 @@ export class JwtAuthenticator {
   }
 
   async verify(token: string, deadline = this.nowMs() + (this.options.timeoutMs ?? 5000)): Promise<JWTPayload> {
+    const known = this.verified.get(token);
+    if (known && this.nowMs() < known.until) return known.payload;
+    const payload = await this.verifyFresh(token, deadline);
+    // Only a verdict that holds without the clock skew is reused: a token in its skew is re-checked.
+    const exp = (payload.exp as number) * 1000;
+    const ageLimit = ((payload.iat as number) + this.maxAgeSeconds) * 1000;
+    const until = Math.min(exp, ageLimit);
+    if (until > this.nowMs()) this.verified.set(token, { payload: Object.freeze(payload), until });
+    return payload;
+  }
+
+  private async verifyFresh(token: string, deadline: number): Promise<JWTPayload> {
     let alg: unknown;
     try {
       alg = decodeProtectedHeader(token).alg;

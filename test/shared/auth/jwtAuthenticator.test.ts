@@ -207,14 +207,15 @@ describe('JwtAuthenticator when the issuer fails', () => {
     const good = await fakeIssuer();
     const fetch = async (input: string) => (failing ? issuer.fetch(input) : good.fetch(input));
     const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch, now: () => clock });
-    const token = await sign(good.key, { iat: NOW, exp: NOW + 3 * 3600 });
-    await expect(auth.verify(token)).resolves.toBeDefined();
+    // A new token each time, so the verified-token cache does not answer instead of the keys.
+    const token = (n: number) => sign(good.key, { iat: NOW, exp: NOW + 3 * 3600, jti: `t-${n}` });
+    await expect(auth.verify(await token(1))).resolves.toBeDefined();
     failing = true;
     clock += KEYS_MAX_AGE_MS / 1000 + 1;
-    await expect(auth.verify(token)).resolves.toBeDefined();
+    await expect(auth.verify(await token(2))).resolves.toBeDefined();
     // The background refresh failed; the held keys still answer, and nothing waits on the issuer.
     await new Promise((resolve) => setImmediate(resolve));
-    await expect(auth.verify(token)).resolves.toBeDefined();
+    await expect(auth.verify(await token(3))).resolves.toBeDefined();
     expect(issuer.calls.filter((c) => c.endsWith('/keys')).length).toBe(1);
   });
 
@@ -308,5 +309,43 @@ describe('JwtAuthenticator token kinds', () => {
     for (const claims of [{ azp: '22222222-2222-4222-8222-222222222222' }, {}, { azp: 42 }]) {
       expect(await failure(auth.verify(await sign(issuer.key, claims)))).toMatchObject({ status: 401 });
     }
+  });
+});
+
+describe('JwtAuthenticator verified-token cache', () => {
+  it('reuses a verdict only while the token is unexpired and young enough', async () => {
+    const issuer = await fakeIssuer();
+    let clock = NOW;
+    const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: issuer.fetch, now: () => clock, maxTokenAgeMinutes: 60 });
+    const token = await sign(issuer.key, { iat: NOW, nbf: NOW, exp: NOW + 50 * 60 });
+    await expect(auth.verify(token)).resolves.toMatchObject({ sub: 'user-1' });
+    clock += 49 * 60;
+    await expect(auth.verify(token)).resolves.toMatchObject({ sub: 'user-1' });
+    // Past exp the cached verdict is gone; only the clock skew still lets jose accept it, then not.
+    clock += 60 + 121;
+    expect(await failure(auth.verify(token))).toMatchObject({ status: 401 });
+
+    const old = await sign(issuer.key, { iat: NOW, nbf: NOW, exp: NOW + 120 * 60 });
+    clock = NOW + 30 * 60;
+    expect(await failure(auth.verify(old))).toMatchObject({ status: 401 });
+  });
+
+  it('hands out a frozen payload, so one request cannot change what the next one sees', async () => {
+    const issuer = await fakeIssuer();
+    const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: issuer.fetch, now: () => NOW });
+    const token = await sign(issuer.key, { roles: ['Sales.EU'] });
+    const first = await auth.verify(token);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(await auth.verify(token)).toBe(first);
+  });
+
+  it('never caches a refusal', async () => {
+    const issuer = await fakeIssuer();
+    let clock = NOW - 3600;
+    const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: issuer.fetch, now: () => clock });
+    const token = await sign(issuer.key, { nbf: NOW, iat: NOW - 3600 });
+    expect(await failure(auth.verify(token))).toMatchObject({ status: 401 });
+    clock = NOW;
+    await expect(auth.verify(token)).resolves.toMatchObject({ sub: 'user-1' });
   });
 });
