@@ -172,6 +172,22 @@ describeWithChromium('sample SPA in Chromium', () => {
       expect(await rendered(page, 2)).toEqual(['EU', 'EU', 'EU']);
       expect(await page.getAttribute('#status', 'data-how')).toBe('reloaded');
       expect(await report(page).locator('body').getAttribute('data-token-updates')).toBe('0');
+
+      // The report page refuses the expired token through setAccessToken's message, with powerbi-client's error.
+      const refused = await page.evaluate(async (expired) => {
+        const w = globalThis as unknown as {
+          document: { querySelector(s: string): { contentWindow: { postMessage(m: unknown, o: string): void } } };
+          addEventListener(type: string, l: (e: { data: { headers?: { id?: string } } }) => void): void;
+        };
+        return new Promise((resolve) => {
+          w.addEventListener('message', (event) => {
+            if (event.data?.headers?.id === 'expired-token-check') resolve(event.data);
+          });
+          w.document.querySelector('#report iframe').contentWindow.postMessage({ method: 'POST', url: '/report/token', headers: { id: 'expired-token-check' }, body: expired }, '*');
+        });
+      }, before[before.length - 1]!.token);
+      expect(refused).toMatchObject({ statusCode: 403, body: { message: 'TokenExpired', errorCode: '403' } });
+      expect(await rendered(page, 2)).toEqual(['EU', 'EU', 'EU']);
     } finally {
       await context.close();
     }
