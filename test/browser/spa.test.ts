@@ -128,7 +128,7 @@ describeWithChromium('sample SPA in Chromium', () => {
     }
   }, 150_000);
 
-  it('says "try again shortly" while the API is down and recovers when it is back', async () => {
+  it('says "try again shortly" while the API or Power BI is down, and recovers when it is back', async () => {
     const context = await newContext();
     const page = await context.newPage();
     try {
@@ -142,7 +142,16 @@ describeWithChromium('sample SPA in Chromium', () => {
       restartedHost = await startLocalHost({ functions: recorded.functions, routePrefix: 'api', port, log: () => undefined });
       expect(await rendered(page)).toEqual(['Employees', 'Customer satisfaction (%)', 'Open orders']);
       expect(await page.getAttribute('#status', 'data-kind')).toBe('embedded');
+
+      // Power BI unavailable: the broker's own 503 problem (after its retries), with Retry-After.
+      app.azure.powerBi.inject({ kind: 'status', status: 503, retryAfterSeconds: 1, ratio: 1, method: 'POST', path: /GenerateToken$/i, body: { error: { code: 'ServiceUnavailable' } } });
+      await page.click('button[data-report="sales-overview"]');
+      await page.locator('#status[data-kind="unavailable"]').waitFor();
+      expect(await page.textContent('#status')).toContain(MESSAGES.unavailable);
+      app.azure.powerBi.server.faults.clear();
+      expect(await rendered(page)).toEqual(['EU', 'EU', 'EU']);
     } finally {
+      app.azure.powerBi.server.faults.clear();
       await context.close();
     }
   }, 90_000);
