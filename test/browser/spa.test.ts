@@ -77,6 +77,8 @@ describeWithChromium('sample SPA in Chromium', () => {
       expect(await page.textContent('#user')).toBe('Alice (Sales EU)');
       const aliceRows = await rendered(page);
       expect(aliceRows).toEqual(['EU', 'EU', 'EU']);
+      // powerbi-client raised the page's loaded and rendered events to the app.
+      await page.locator('#report[data-loaded="1"][data-rendered="1"]').waitFor();
       await page.screenshot({ path: join(ARTIFACTS, 'alice.png') });
 
       await page.click('#sign'); // sign out, through the issuer's logout, back to the SPA
@@ -123,6 +125,7 @@ describeWithChromium('sample SPA in Chromium', () => {
       }
       expect(await rendered(page, 1)).toEqual(['EU', 'EU', 'EU']);
       expect(await page.getAttribute('#status', 'data-how')).toBe('refreshed');
+      expect(await page.getAttribute('#report', 'data-loaded')).toBe('1');
     } finally {
       await context.close();
     }
@@ -180,6 +183,7 @@ describeWithChromium('sample SPA in Chromium', () => {
 
       expect(await rendered(page, 2)).toEqual(['EU', 'EU', 'EU']);
       expect(await page.getAttribute('#status', 'data-how')).toBe('reloaded');
+      await page.locator('#report[data-loaded="2"][data-rendered="2"]').waitFor();
       expect(await report(page).locator('body').getAttribute('data-token-updates')).toBe('0');
 
       // The report page refuses the expired token through setAccessToken's message, with powerbi-client's error.

@@ -40,6 +40,8 @@ function open(config: AppConfig, auth: Auth, choice: ReportChoice): void {
   session?.stop();
   const element = $('report');
   powerbi.reset(element);
+  delete element.dataset.loaded;
+  delete element.dataset.rendered;
   for (const b of document.querySelectorAll<HTMLButtonElement>('#reports button')) b.setAttribute('aria-pressed', String(b.dataset.report === choice.key));
   history.replaceState(null, '', `#${encodeURIComponent(choice.key)}`);
   const current: EmbedSession = startEmbedSession({
@@ -48,7 +50,13 @@ function open(config: AppConfig, auth: Auth, choice: ReportChoice): void {
     signIn: () => auth.signIn(),
     embed: (embedConfig) => {
       const report = powerbi.embed(element, { ...embedConfig, type: 'report', tokenType: models.TokenType.Embed, settings: { panes: { filters: { visible: false } } } }) as Report;
-      report.off('error');
+      // The same report object comes back when embedding again into the element: handlers once.
+      for (const name of ['loaded', 'rendered', 'error']) report.off(name);
+      const count = (name: 'loaded' | 'rendered') => () => {
+        element.dataset[name] = String(Number(element.dataset[name] ?? '0') + 1);
+      };
+      report.on('loaded', count('loaded'));
+      report.on('rendered', count('rendered'));
       report.on('error', (event) => {
         if (isTokenExpired((event as CustomEvent).detail)) void current.refreshNow();
       });
