@@ -40,6 +40,8 @@ function open(config: AppConfig, auth: Auth, choice: ReportChoice): void {
   session?.stop();
   const element = $('report');
   powerbi.reset(element);
+  // No blank frame: the view shows once a report is embedded; until then the status says why not.
+  element.hidden = true;
   delete element.dataset.loaded;
   delete element.dataset.rendered;
   for (const b of document.querySelectorAll<HTMLButtonElement>('#reports button')) b.setAttribute('aria-pressed', String(b.dataset.report === choice.key));
