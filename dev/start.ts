@@ -5,10 +5,12 @@ import { mergeSettings, readLocalSettings } from './host/localSettings';
 import { DEMO_USERS } from './emulators/demoWorld';
 import { findRepoRoot, startLocalAzure } from './emulators/localAzure';
 import { createLocalCa, saveLocalCa } from './tls/localCa';
+import { browserFlags, EMBED_HOST, startDemoSpa } from './web/demoSpa';
 
 // `npm start`: with real settings (environment or local.settings.json) it runs the host against
 // them and starts no emulator. Without, it starts the local Azure emulators with the demo world,
-// trusts their throwaway CA in the host through NODE_EXTRA_CA_CERTS, and prints how to call it.
+// trusts their throwaway CA in the host through NODE_EXTRA_CA_CERTS, serves the sample SPA
+// (dist/web, its /api proxied to the host) and prints how to open and call it.
 
 /** Settings that mean "talk to a real tenant". */
 const REAL_SETTINGS = ['POWERBI_TENANT_ID', 'POWERBI_CLIENT_ID', 'KEY_VAULT_URL'];
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   await mkdir(caDir, { recursive: true });
   const ca = await createLocalCa();
   const caFile = await saveLocalCa(ca, caDir);
-  const azure = await startLocalAzure(ca);
+  const azure = await startLocalAzure(ca, { embedHost: EMBED_HOST });
   const env = { ...withoutDemoOwned(settings), ...azure.settings, PORT: port, NODE_EXTRA_CA_CERTS: caFile };
 
   let host;
@@ -53,9 +55,24 @@ async function main(): Promise<void> {
     process.exit((error as { exitCode?: number }).exitCode || 1);
   }
 
+  let spa;
+  try {
+    spa = await startDemoSpa(azure, host.url, { port: Number(settings.SPA_PORT ?? '4280') });
+  } catch (error) {
+    await host.stop();
+    await azure.close();
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+
   const alice = await azure.userToken('alice', DEMO_TOKEN_LIFETIME_SECONDS);
   const others = DEMO_USERS.filter((u) => u.name !== 'alice').map((u) => u.name);
   console.log(`
+Sample SPA          ${spa.url}
+  Sign in as alice (EU rows), bob (US rows) or carol (company KPIs only). powerbi-client embeds only
+  from Power BI hosts, so the browser maps app.powerbi.com to the local Power BI emulator:
+  chromium --user-data-dir=$(mktemp -d) ${browserFlags(azure).map((flag) => `'${flag}'`).join(' ')} ${spa.url}
+
 Local Azure emulators (demo tenant, no Azure account needed):
   Entra             ${azure.entra.url}
   SPA user issuer   ${azure.users.issuer}
@@ -78,6 +95,7 @@ Press Ctrl+C to stop.
 `);
 
   const shutdown = async (code: number) => {
+    await spa.close();
     await host.stop();
     await azure.close();
     process.exit(code);

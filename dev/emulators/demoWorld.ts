@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { PowerBiModelJson } from './powerBi';
+import type { DatasetTable, PowerBiModelJson } from './powerBi';
 
 // The world `npm start` and the integration tests run against: one tenant, the broker's service
 // principal and managed identity, a sales workspace with an RLS dataset, and three users.
@@ -15,6 +15,11 @@ export const DEMO_SALES_DATASET_ID = '5a1e5000-0000-4000-8000-0000000000d1';
 export const DEMO_KPI_DATASET_ID = '5a1e5000-0000-4000-8000-0000000000d2';
 export const DEMO_SALES_REPORT_ID = '5a1e5000-0000-4000-8000-0000000000a1';
 export const DEMO_KPI_REPORT_ID = '5a1e5000-0000-4000-8000-0000000000a2';
+
+/** The sample SPA's app registration in the users' tenant (public client, auth code + PKCE). */
+export const DEMO_SPA_CLIENT_ID = 'b40ce000-0000-4000-8000-0000000005a1';
+/** The delegated scope the SPA asks for: the broker's API and its `access_as_user` scope. */
+export const DEMO_API_SCOPE = 'api://powerbi-embed-broker/access_as_user';
 
 export const DEMO_POLICY_FILE = join('dev', 'demo', 'embed-policy.json');
 
@@ -48,5 +53,31 @@ export function demoPowerBiModel(): PowerBiModelJson {
         ],
       },
     ],
+  };
+}
+
+/** What the local embed page shows: sales rows filtered by the dataset's RLS roles, and company KPIs. */
+export function demoDatasetTables(): Record<string, DatasetTable> {
+  return {
+    [DEMO_SALES_DATASET_ID]: {
+      columns: ['region', 'country', 'product', 'revenue'],
+      rows: [
+        { region: 'EU', country: 'France', product: 'Bikes', revenue: 182000 },
+        { region: 'EU', country: 'Germany', product: 'Bikes', revenue: 240500 },
+        { region: 'EU', country: 'Spain', product: 'Helmets', revenue: 61200 },
+        { region: 'US', country: 'United States', product: 'Bikes', revenue: 410300 },
+        { region: 'US', country: 'United States', product: 'Helmets', revenue: 98700 },
+        { region: 'US', country: 'Canada', product: 'Bikes', revenue: 120900 },
+      ],
+      rls: { column: 'region', roles: { 'Region EU': ['EU'], 'Region US': ['US'], 'All regions': '*' } },
+    },
+    [DEMO_KPI_DATASET_ID]: {
+      columns: ['kpi', 'value'],
+      rows: [
+        { kpi: 'Employees', value: 1240 },
+        { kpi: 'Customer satisfaction (%)', value: 91 },
+        { kpi: 'Open orders', value: 318 },
+      ],
+    },
   };
 }

@@ -10,6 +10,7 @@ import {
   DEMO_SERVICE_PRINCIPAL,
   DEMO_TENANT_ID,
   DEMO_USERS,
+  demoDatasetTables,
   demoPowerBiModel,
 } from './demoWorld';
 import { EntraEmulator } from './entra';
@@ -54,6 +55,8 @@ function newSecret(): string {
 export interface LocalAzureOptions {
   /** One clock (epoch ms) for Entra and Power BI, so tests can move time for both. */
   now?: () => number;
+  /** Host of the Power BI embed URLs (default: the emulator's own URL). A browser needs `https://app.powerbi.com`, mapped to the emulator, as powerbi-client embeds only Power BI hosts. */
+  embedHost?: string;
 }
 
 export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = {}): Promise<LocalAzure> {
@@ -89,6 +92,8 @@ export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = 
       tls,
       verifyAccessToken: (token) => entra.verifyAccessToken(token, { audience: POWER_BI_AUDIENCE }),
       model: demoPowerBiModel(),
+      datasetTables: demoDatasetTables(),
+      ...(options.embedHost ? { embedHost: options.embedHost } : {}),
       ...clock,
     });
     await powerBi.listen();

@@ -5,6 +5,8 @@ import { redactBody, type RequestLog } from './core/requestLog';
 import { resolveActor, type Actor } from './powerBi/access';
 import { authenticate, POWER_BI_AUDIENCE, type VerifyAccessToken } from './powerBi/auth';
 import type { PowerBiContext } from './powerBi/context';
+import type { DatasetTable } from './powerBi/embedData';
+import { addEmbedPageRoutes, defaultEmbedPageScript } from './powerBi/embedPageRoutes';
 import { EmbedTokenCodec, InvalidEmbedTokenError, type DecodedEmbedToken } from './powerBi/embedTokenCodec';
 import { EmbedTokenIssuer, type IssuedEmbedToken } from './powerBi/embedTokenIssuer';
 import { EmbedUrls } from './powerBi/embedUrls';
@@ -38,7 +40,7 @@ import { TrialEmbedTokenQuota } from './powerBi/trialQuota';
 // metadata, GenerateToken V1/V2 with the service's rules, and profiles, over HTTPS with a
 // `RequestId` on every answer. Embed tokens are sealed so only the emulator can read them.
 
-export type { DecodedEmbedToken, IssuedEmbedToken, PowerBiModelJson, VerifyAccessToken };
+export type { DatasetTable, DecodedEmbedToken, IssuedEmbedToken, PowerBiModelJson, VerifyAccessToken };
 export type { AccessTokenClaims, VerifiedAccessToken } from './powerBi/auth';
 export type { DashboardInput, DatasetInput, GroupUser, ProfileInput, ReportInput, TileInput, WorkspaceInput } from './powerBi/model';
 export { InvalidEmbedTokenError, ModelError, POWER_BI_AUDIENCE };
@@ -62,6 +64,10 @@ export interface PowerBiEmulatorOptions {
   now?: () => number;
   /** A model to start with (the shape `POST /_emulator/model` takes). */
   model?: PowerBiModelJson;
+  /** Rows the local embed page shows for a dataset, by dataset id, with their RLS filters. */
+  datasetTables?: Record<string, DatasetTable>;
+  /** The built embed page script. Default: dist/embed-page/reportEmbed.js in the repository. */
+  embedPageScript?: string;
 }
 
 export class PowerBiEmulator implements PowerBiContext {
@@ -73,11 +79,13 @@ export class PowerBiEmulator implements PowerBiContext {
   private readonly now: () => number;
   /** The tenant setting "Service principals can use Fabric APIs" (on by default here). */
   private servicePrincipalsAllowed = true;
+  private readonly tables = new Map<string, DatasetTable>();
 
   constructor(private readonly options: PowerBiEmulatorOptions) {
     this.now = options.now ?? Date.now;
     this.audiences = typeof options.audience === 'string' ? [options.audience] : (options.audience ?? [POWER_BI_AUDIENCE]);
     this.currentModel = options.model ? modelFromJson(options.model) : new PowerBiModel();
+    for (const [id, table] of Object.entries(options.datasetTables ?? {})) this.tables.set(id.toLowerCase(), table);
     this.issuer = new EmbedTokenIssuer({
       codec: new EmbedTokenCodec(options.embedTokenSecret ?? randomBytes(32)),
       quota: new TrialEmbedTokenQuota(options.trialEmbedTokenQuota),
@@ -98,6 +106,11 @@ export class PowerBiEmulator implements PowerBiContext {
     addGenerateTokenRoutes(this.server, this);
     addProfileRoutes(this.server, this);
     addGroupUserRoutes(this.server, this);
+    addEmbedPageRoutes(
+      this.server,
+      { decodeEmbedToken: (token) => this.decodeEmbedToken(token), datasetTable: (id) => this.datasetTable(id), report: (id) => this.model.report(id), now: () => this.now() },
+      () => options.embedPageScript ?? defaultEmbedPageScript(),
+    );
     this.addAdminRoutes();
   }
 
@@ -182,6 +195,20 @@ export class PowerBiEmulator implements PowerBiContext {
     this.server.faults.clear();
   }
 
+  /** Sets the rows the embed page shows for a dataset. */
+  setDatasetTable(datasetId: string, table: DatasetTable): void {
+    this.tables.set(datasetId.toLowerCase(), table);
+  }
+
+  datasetTable(datasetId: string): DatasetTable | undefined {
+    return this.tables.get(datasetId.toLowerCase());
+  }
+
+  /** The lifetime of embed tokens whose GenerateToken request names none; fractions of a minute allowed (short-lived tokens for tests). */
+  setEmbedTokenLifetime(seconds: number): void {
+    this.issuer.lifetimeMinutes = seconds / 60;
+  }
+
   /** What a token issued by this emulator grants; throws InvalidEmbedTokenError for a foreign or altered token. */
   decodeEmbedToken(token: string): DecodedEmbedToken {
     return this.issuer.decode(token);
@@ -234,6 +261,16 @@ export class PowerBiEmulator implements PowerBiContext {
       status: 200,
       body: this.issuedTokens().map(({ token: _token, ...claims }) => redactBody(claims)),
     }));
+    this.server.route('GET', '/_emulator/embed-token-lifetime', () => ({ status: 200, body: { seconds: Math.round(this.issuer.lifetimeMinutes * 60) } }));
+    this.server.route('PUT', '/_emulator/embed-token-lifetime', (req) => {
+      const body = req.json();
+      const seconds = body && typeof body === 'object' ? (body as { seconds?: unknown }).seconds : undefined;
+      if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1) {
+        throw new EmulatorHttpError(400, { error: { code: 'BadRequest', message: 'send { "seconds": <positive integer> }' } });
+      }
+      this.setEmbedTokenLifetime(seconds);
+      return { status: 200, body: { seconds } };
+    });
     this.server.route('POST', '/_emulator/embed-tokens/decode', (req) => {
       const body = req.json();
       const token = body && typeof body === 'object' ? (body as { token?: unknown }).token : undefined;

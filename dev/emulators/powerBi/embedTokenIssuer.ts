@@ -34,8 +34,21 @@ export interface EmbedTokenIssuerOptions {
 
 export class EmbedTokenIssuer {
   private issued: IssuedEmbedToken[] = [];
+  private defaultLifetimeMinutes: number;
 
-  constructor(private readonly options: EmbedTokenIssuerOptions) {}
+  constructor(private readonly options: EmbedTokenIssuerOptions) {
+    this.defaultLifetimeMinutes = options.defaultLifetimeMinutes;
+  }
+
+  /** The lifetime of a token whose request names none (may be a fraction, for tests of short-lived tokens). */
+  get lifetimeMinutes(): number {
+    return this.defaultLifetimeMinutes;
+  }
+
+  set lifetimeMinutes(minutes: number) {
+    if (!(minutes > 0)) throw new RangeError('the default embed-token lifetime must be positive');
+    this.defaultLifetimeMinutes = minutes;
+  }
 
   issue(actor: Actor, scope: TokenScope, granted: GrantedScope): EmbedTokenAnswer {
     this.options.quota.consume(granted.workspaces);
@@ -43,7 +56,7 @@ export class EmbedTokenIssuer {
     const expiration = embedTokenExpiration({
       nowMs,
       accessTokenExp: actor.caller.exp,
-      defaultMinutes: this.options.defaultLifetimeMinutes,
+      defaultMinutes: this.defaultLifetimeMinutes,
       ...(scope.lifetimeInMinutes !== undefined ? { lifetimeInMinutes: scope.lifetimeInMinutes } : {}),
     });
     const { caller } = actor;
@@ -86,6 +99,7 @@ export class EmbedTokenIssuer {
 
   reset(): void {
     this.issued = [];
+    this.defaultLifetimeMinutes = this.options.defaultLifetimeMinutes;
     this.options.quota.reset();
   }
 }

@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { createHash } from 'node:crypto';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import { UserIssuerEmulator } from '../../../dev/emulators/userIssuer';
 import { loadLocalCa } from '../../../dev/tls/localCa';
 
@@ -83,4 +84,101 @@ it('answers garbage with 4xx and keeps serving', async () => {
   expect((await fetch(`${issuer.url}/_emulator/users/carol`, { method: 'PUT', body: JSON.stringify({ claims: [1, 2] }) })).status).toBe(400);
   expect((await token('alice', 'x'.repeat(2 * 1024 * 1024))).status).toBe(413);
   expect((await token('alice', '')).status).toBe(200);
+});
+
+describe('authorization code flow with PKCE (a single-page app)', () => {
+  const clientId = '11111111-2222-4333-8444-555555555555';
+  const redirectUri = 'http://127.0.0.1:4280/';
+  const verifier = 'a-long-random-code-verifier-of-the-spa-0123456789abcdef';
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+
+  beforeAll(() => {
+    issuer.registerClient({ clientId, redirectUris: [redirectUri] });
+  });
+
+  const authorizeParams = (extra: Record<string, string> = {}) =>
+    new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      response_mode: 'fragment',
+      scope: `${API_AUDIENCE}/access_as_user openid profile offline_access`,
+      state: 'state-1',
+      nonce: 'nonce-1',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      ...extra,
+    });
+
+  async function signIn(user: string, params = authorizeParams()): Promise<URL> {
+    const res = await fetch(issuer.authorizationEndpoint, { method: 'POST', body: new URLSearchParams([...params, ['user', user]]), redirect: 'manual' });
+    expect(res.status).toBe(302);
+    return new URL(res.headers.get('location') as string);
+  }
+
+  const redeem = (form: Record<string, string>) =>
+    fetch(issuer.tokenEndpoint, { method: 'POST', headers: { origin: 'http://127.0.0.1:4280' }, body: new URLSearchParams({ client_id: clientId, ...form }) });
+
+  it('advertises the endpoints in discovery and allows the SPA origin (CORS)', async () => {
+    const res = await fetch(issuer.discoveryUrl, { headers: { origin: 'http://127.0.0.1:4280' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:4280');
+    expect(await res.json()).toMatchObject({ authorization_endpoint: issuer.authorizationEndpoint, token_endpoint: issuer.tokenEndpoint, code_challenge_methods_supported: ['S256'] });
+    const preflight = await fetch(issuer.tokenEndpoint, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:4280', 'access-control-request-headers': 'content-type,x-client-sku' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type,x-client-sku');
+  });
+
+  it('shows a sign-in page listing the users, without echoing markup', async () => {
+    const res = await fetch(`${issuer.authorizationEndpoint}?${authorizeParams({ state: '"><script>x</script>' })}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('data-user="alice"');
+    expect(html).not.toContain('<script>x</script>');
+    const silent = await fetch(`${issuer.authorizationEndpoint}?${authorizeParams({ prompt: 'none' })}`, { redirect: 'manual' });
+    expect(new URLSearchParams(new URL(silent.headers.get('location') as string).hash.slice(1)).get('error')).toBe('login_required');
+  });
+
+  it('refuses unknown clients and redirect URIs, and requests without S256 PKCE', async () => {
+    expect((await fetch(`${issuer.authorizationEndpoint}?${authorizeParams({ client_id: 'nope' })}`)).status).toBe(400);
+    expect((await fetch(`${issuer.authorizationEndpoint}?${authorizeParams({ redirect_uri: 'https://evil.example/' })}`)).status).toBe(400);
+    expect((await fetch(`${issuer.authorizationEndpoint}?${authorizeParams({ code_challenge_method: 'plain' })}`)).status).toBe(400);
+  });
+
+  it('redeems a code once, with the verifier, for tokens the broker accepts and an id token with the nonce', async () => {
+    const back = await signIn('alice');
+    expect(`${back.origin}${back.pathname}`).toBe(redirectUri);
+    const answer = new URLSearchParams(back.hash.slice(1));
+    expect(answer.get('state')).toBe('state-1');
+    const code = answer.get('code') as string;
+
+    expect((await redeem({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: 'wrong' })).status).toBe(400);
+    const code2 = new URLSearchParams((await signIn('alice')).hash.slice(1)).get('code') as string;
+    const res = await redeem({ grant_type: 'authorization_code', code: code2, redirect_uri: redirectUri, code_verifier: verifier });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:4280');
+    const body = (await res.json()) as Record<string, string>;
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: `${API_AUDIENCE}/access_as_user openid profile offline_access` });
+    const { payload } = await verify(body.access_token as string);
+    expect(payload).toMatchObject({ aud: API_AUDIENCE, scp: 'access_as_user', azp: clientId, roles: ['Sales.Viewer'], preferred_username: 'alice@contoso.test' });
+    const id = decodeJwt(body.id_token as string);
+    expect(id).toMatchObject({ iss: issuer.issuer, aud: clientId, nonce: 'nonce-1', preferred_username: 'alice@contoso.test' });
+    expect(JSON.parse(Buffer.from(body.client_info as string, 'base64url').toString())).toEqual({ uid: payload.oid, utid: issuer.tenantId });
+
+    const again = await redeem({ grant_type: 'authorization_code', code: code2, redirect_uri: redirectUri, code_verifier: verifier });
+    expect(again.status).toBe(400);
+    expect(await again.json()).toMatchObject({ error: 'invalid_grant', error_codes: [70008] });
+
+    const refreshed = await redeem({ grant_type: 'refresh_token', refresh_token: body.refresh_token as string, scope: `${API_AUDIENCE}/access_as_user` });
+    expect(refreshed.status).toBe(200);
+    expect((await verify(((await refreshed.json()) as { access_token: string }).access_token)).payload).toMatchObject({ aud: API_AUDIENCE });
+    expect((await redeem({ grant_type: 'refresh_token', refresh_token: body.refresh_token as string })).status).toBe(400);
+  });
+
+  it('signs out back to a registered redirect URI only', async () => {
+    const logout = `${issuer.url}/${issuer.tenantId}/oauth2/v2.0/logout`;
+    const ok = await fetch(`${logout}?post_logout_redirect_uri=${encodeURIComponent(redirectUri)}`, { redirect: 'manual' });
+    expect(ok.headers.get('location')).toBe(redirectUri);
+    const other = await fetch(`${logout}?post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`, { redirect: 'manual' });
+    expect(other.status).toBe(200);
+  });
 });
