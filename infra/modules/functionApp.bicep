@@ -162,6 +162,8 @@ var brokerSettings = {
   EMBED_MIN_LIFETIME_MINUTES: string(embedMinLifetimeMinutes)
   UPSTREAM_TIMEOUT_SECONDS: string(upstreamTimeoutSeconds)
   REQUEST_DEADLINE_SECONDS: string(requestDeadlineSeconds)
+  // Flex Consumption starts instances on demand: the first request of each should not wait for the cold chain.
+  PREWARM_ON_START: 'true'
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   // @azure/identity's ManagedIdentityCredential picks the user-assigned identity by this client id.
   AZURE_CLIENT_ID: identityClientId

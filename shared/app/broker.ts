@@ -30,6 +30,8 @@ export const READINESS_FAILURE_TTL_MS = 5_000;
 export const CREDENTIAL_REREAD_INTERVAL_MS = 30_000;
 /** Readiness answers within this, whatever the upstreams do (a platform probe must not hang). */
 export const READINESS_TIMEOUT_MS = 5_000;
+/** At most this many catalog reports have their metadata fetched at start-up. */
+export const PREWARM_MAX_ITEMS = 20;
 
 export interface BrokerDeps {
   fetch?: FetchLike;
@@ -52,6 +54,12 @@ export interface Broker {
   authenticate(evidence: CallerEvidence, deadline?: number): Promise<Caller>;
   embedReport(claims: Claims, key: string, deadline?: number): Promise<EmbedOutcome>;
   readiness(): Promise<ReadinessReport>;
+  /**
+   * Gets the service-principal token, then the metadata of the first catalog reports, so the first
+   * request finds them ready or joins the fetch in flight. Never fails: a failure is left to the
+   * first request, under the same cooldowns.
+   */
+  prewarm(): Promise<void>;
 }
 
 function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential): () => Promise<ClientCredential> {
@@ -150,6 +158,22 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     authenticate: (evidence, deadline = deadlineFromNow()) => authenticator.authenticate(evidence, deadline),
     embedReport: (claims, key, deadline = deadlineFromNow()) =>
       embedReport({ policy: config.policy, metadata, tokens: embedTokens, generateToken: (request, until) => powerBi.generateToken(request, until) }, claims, key, deadline),
+    async prewarm() {
+      try {
+        await getAccessToken();
+      } catch {
+        return;
+      }
+      const reports = Object.values(config.policy.items)
+        .filter((item) => item.type === 'report')
+        .slice(0, PREWARM_MAX_ITEMS);
+      await Promise.allSettled(
+        reports.map(async ({ workspaceId, reportId }) => {
+          const report = await metadata.report(workspaceId, reportId);
+          if (report.datasetId) await metadata.dataset(report.datasetWorkspaceId ?? workspaceId, report.datasetId);
+        }),
+      );
+    },
     async readiness() {
       // An anonymous probe must not drive Key Vault and Entra calls while they fail: a failure
       // is kept for a few seconds, and the answer names only the error code and upstream.

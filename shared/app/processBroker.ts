@@ -18,5 +18,7 @@ export function processBroker(): Broker {
       }
     },
   });
+  // In the background: the load is never held up or failed by it.
+  if (config.prewarm) instance.prewarm().catch(() => undefined);
   return instance;
 }

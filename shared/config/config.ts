@@ -44,6 +44,8 @@ export interface BrokerConfig {
   policy: EmbedPolicy;
   embed: { minLifetimeMinutes: number };
   upstream: { callTimeoutMs: number; deadlineMs: number };
+  /** Start getting the service-principal token and the catalog's metadata when the app loads. */
+  prewarm: boolean;
   telemetry: { connectionString: string | undefined };
   managedIdentityClientId: string | undefined;
   /** True on an App Service / Functions instance (set by the platform). */
@@ -217,6 +219,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
   const callTimeoutSeconds = r.integer('UPSTREAM_TIMEOUT_SECONDS', DEFAULT_UPSTREAM_TIMEOUT_SECONDS, 1, 60);
   const deadlineSeconds = r.integer('REQUEST_DEADLINE_SECONDS', DEFAULT_REQUEST_DEADLINE_SECONDS, 1, 120);
   if (deadlineSeconds < callTimeoutSeconds) r.problems.push('REQUEST_DEADLINE_SECONDS must not be shorter than UPSTREAM_TIMEOUT_SECONDS');
+  const prewarm = r.boolean('PREWARM_ON_START', true);
   const managedIdentityClientId = r.optional('AZURE_CLIENT_ID');
   r.guid('AZURE_CLIENT_ID', managedIdentityClientId);
 
@@ -241,6 +244,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
     policy,
     embed: { minLifetimeMinutes },
     upstream: { callTimeoutMs: callTimeoutSeconds * 1000, deadlineMs: deadlineSeconds * 1000 },
+    prewarm,
     telemetry: { connectionString: r.optional('APPLICATIONINSIGHTS_CONNECTION_STRING') },
     managedIdentityClientId,
     runningInAzure,

@@ -25,14 +25,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions extends LocalAzureOptions {
+  /** Runs after the emulators start and before the function files load (e.g. to inject a fault the load meets). */
+  beforeFunctionsLoad?: (azure: LocalAzure) => void;
+}
+
 /**
  * Sets the app settings in process.env (as the Functions host does), loads every file in
  * functions/ and serves them. One app per test file: jest gives each file its own modules.
+ * Prewarm is off unless asked for, so each test starts from a cold instance.
  */
-export async function startTestApp(settings: Record<string, string> = {}, options: LocalAzureOptions = {}): Promise<TestApp> {
+export async function startTestApp(settings: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   if (recorded.functions.length > 0) throw new Error('startTestApp runs once per test file (function files load once per module registry)');
-  const azure = await startTestAzure(options);
-  Object.assign(process.env, azure.settings, { UPSTREAM_TIMEOUT_SECONDS: '2', REQUEST_DEADLINE_SECONDS: '5' }, settings);
+  const { beforeFunctionsLoad, ...azureOptions } = options;
+  const azure = await startTestAzure(azureOptions);
+  beforeFunctionsLoad?.(azure);
+  Object.assign(process.env, azure.settings, { UPSTREAM_TIMEOUT_SECONDS: '2', REQUEST_DEADLINE_SECONDS: '5', PREWARM_ON_START: 'false' }, settings);
   // BROKER_APP_DIR runs the same tests against another build of the app: the deployment package.
   const appDir = process.env.BROKER_APP_DIR ? resolve(repoRoot, process.env.BROKER_APP_DIR) : undefined;
   const functionsDir = join(appDir ?? repoRoot, 'functions');

@@ -266,6 +266,7 @@ describeWithBicep('infra templates, compiled', (bicep) => {
         EMBED_MIN_LIFETIME_MINUTES: '30',
         UPSTREAM_TIMEOUT_SECONDS: '8',
         REQUEST_DEADLINE_SECONDS: '20',
+        PREWARM_ON_START: 'true',
         ...overrides,
       };
     };
