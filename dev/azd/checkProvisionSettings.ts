@@ -21,8 +21,6 @@ export function checkProvisionSettings(env: Environment, root: string): Provisio
     // The app reads it from its own folder in Azure; `npm run package` ships it there.
     if (isAbsolute(policyPath) || relative(root, resolve(root, policyPath)).startsWith('..')) {
       problems.push(`EMBED_POLICY_PATH must be a path inside this repository, relative to it, so the package ships the file (got "${policyPath}")`);
-    } else {
-      notes.push('the app reads a relative EMBED_POLICY_PATH from its working directory, which the Functions host does not promise to be the app folder: EMBED_POLICY_BASE64 is the safer choice');
     }
   }
   let config: BrokerConfig | undefined;

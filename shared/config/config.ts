@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { BrokerError } from '../errors/brokerError';
 import { isGuid } from '../ids/guid';
 import { parseEmbedPolicy, policyWarnings, type EmbedPolicy } from '../policy/embedPolicy';
@@ -152,8 +153,12 @@ function readPolicyText(reader: Reader, readFile: (path: string) => string): str
     reader.problems.push('EMBED_POLICY_PATH or EMBED_POLICY is required');
     return undefined;
   }
+  // A relative path is the app's own file: the Functions host names the app's folder in
+  // AzureWebJobsScriptRoot, and the worker's working directory is not that folder on every plan.
+  const root = reader.optional('AzureWebJobsScriptRoot');
+  const resolved = root && !isAbsolute(path) ? join(root, path) : path;
   try {
-    return readFile(path);
+    return readFile(resolved);
   } catch (error) {
     reader.problems.push(`EMBED_POLICY_PATH "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return undefined;

@@ -51,7 +51,8 @@ describe('checkProvisionSettings', () => {
     const byPath = checkProvisionSettings({ EMBED_POLICY_PATH: 'dev/demo/embed-policy.json', CORS_ALLOWED_ORIGINS: 'x' }, root);
     expect(byPath.ok).toBe(true);
     expect(formatProvisionCheck(byPath)).toContain('2 catalog items, 2 rules');
-    expect(byPath.notes.join('\n')).toContain('EMBED_POLICY_BASE64 is the safer choice');
+    // The app resolves a relative path against its own folder (AzureWebJobsScriptRoot): nothing to warn about.
+    expect(byPath.notes.join('\n')).not.toContain('EMBED_POLICY_PATH');
   });
 
   it('stops on a missing embed policy, saying how to set one', () => {

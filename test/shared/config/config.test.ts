@@ -116,6 +116,18 @@ describe('loadConfig', () => {
     expect(problemsOf(baseEnv({ AUTH_AUDIENCE: ' , ' }))).toEqual(['AUTH_AUDIENCE must name at least one audience']);
   });
 
+  it('reads a relative policy path from the app folder the Functions host names', () => {
+    const read: string[] = [];
+    const readFile = (path: string) => {
+      read.push(path);
+      return JSON.stringify(samplePolicy());
+    };
+    loadConfig(baseEnv({ EMBED_POLICY: undefined, EMBED_POLICY_PATH: 'policies/embed.json', AzureWebJobsScriptRoot: '/home/site/wwwroot' }), { readFile });
+    loadConfig(baseEnv({ EMBED_POLICY: undefined, EMBED_POLICY_PATH: '/etc/embed.json', AzureWebJobsScriptRoot: '/home/site/wwwroot' }), { readFile });
+    loadConfig(baseEnv({ EMBED_POLICY: undefined, EMBED_POLICY_PATH: 'policies/embed.json' }), { readFile });
+    expect(read).toEqual(['/home/site/wwwroot/policies/embed.json', '/etc/embed.json', 'policies/embed.json']);
+  });
+
   it('reads the policy from a file, and says when it cannot', () => {
     const env = baseEnv({ EMBED_POLICY: undefined, EMBED_POLICY_PATH: '/policy.json' });
     expect(loadConfig(env, { readFile: () => JSON.stringify(samplePolicy()) }).policy.rules).toHaveLength(2);
