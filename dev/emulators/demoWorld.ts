@@ -23,6 +23,12 @@ export const DEMO_INVOICES_REPORT_ID = '5a1e5000-0000-4000-8000-0000000000a4';
 export const DEMO_DASHBOARD_ID = '5a1e5000-0000-4000-8000-0000000000b1';
 export const DEMO_SALES_TILE_ID = '5a1e5000-0000-4000-8000-0000000000c1';
 export const DEMO_KPI_TILE_ID = '5a1e5000-0000-4000-8000-0000000000c2';
+/** DirectQuery to Azure SQL with single sign-on: the identity carries the user's Azure SQL token. */
+export const DEMO_ORDERS_DATASET_ID = '5a1e5000-0000-4000-8000-0000000000d4';
+export const DEMO_ORDERS_REPORT_ID = '5a1e5000-0000-4000-8000-0000000000a5';
+/** A live connection to Azure Analysis Services: the identity's username is the service principal's object id. */
+export const DEMO_FINANCE_DATASET_ID = '5a1e5000-0000-4000-8000-0000000000d5';
+export const DEMO_FINANCE_REPORT_ID = '5a1e5000-0000-4000-8000-0000000000a6';
 /** Where Save As and new reports go. */
 export const DEMO_SANDBOX_WORKSPACE_ID = '5a1e5000-0000-4000-8000-000000000002';
 
@@ -80,12 +86,16 @@ export function demoPowerBiModel(): PowerBiModelJson {
             roles: ['Region EU', 'Region US', 'All regions'],
             directQueryToDatasetIds: [DEMO_SALES_DATASET_ID],
           },
+          { id: DEMO_ORDERS_DATASET_ID, name: 'Orders (Azure SQL, SSO)', isEffectiveIdentityRequired: true },
+          { id: DEMO_FINANCE_DATASET_ID, name: 'Finance (Azure Analysis Services)', isEffectiveIdentityRequired: true, isAasLiveConnection: true },
         ],
         reports: [
           { id: DEMO_SALES_REPORT_ID, name: 'Sales overview', datasetId: DEMO_SALES_DATASET_ID, reportType: 'PowerBIReport' },
           { id: DEMO_KPI_REPORT_ID, name: 'Company KPIs', datasetId: DEMO_KPI_DATASET_ID, reportType: 'PowerBIReport' },
           { id: DEMO_TARGETS_REPORT_ID, name: 'Sales vs targets', datasetId: DEMO_COMPOSITE_DATASET_ID, reportType: 'PowerBIReport' },
           { id: DEMO_INVOICES_REPORT_ID, name: 'Invoices', datasetId: DEMO_SALES_DATASET_ID, reportType: 'PaginatedReport' },
+          { id: DEMO_ORDERS_REPORT_ID, name: 'My orders', datasetId: DEMO_ORDERS_DATASET_ID },
+          { id: DEMO_FINANCE_REPORT_ID, name: 'Finance', datasetId: DEMO_FINANCE_DATASET_ID },
         ],
         dashboards: [
           {

@@ -65,6 +65,7 @@ export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = 
   try {
     const users = await UserIssuerEmulator.start({ tls, tenantId: DEMO_TENANT_ID, defaultAudience: DEMO_API_AUDIENCE });
     started.push(users);
+    entra.trustUserTokenIssuer(users.issuer, users.jwks);
     for (const user of DEMO_USERS) users.addUser({ name: user.name, claims: { tid: DEMO_TENANT_ID, ...user.claims } });
 
     const managedIdentity = await ManagedIdentityEmulator.start({ entra, tenantId: DEMO_TENANT_ID, systemAssigned: DEMO_MANAGED_IDENTITY });
@@ -77,6 +78,8 @@ export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = 
       objectId: DEMO_SERVICE_PRINCIPAL.objectId,
       displayName: 'powerbi-embed-broker (demo)',
       secrets: [clientSecret],
+      // The broker's API is this app too: user tokens for it may be exchanged on behalf of the user (SSO to Azure SQL).
+      identifierUris: [DEMO_API_AUDIENCE],
       // Lets POWERBI_CREDENTIAL=managed-identity work too: the function's identity as a federated credential.
       federatedCredentials: [{ issuer: `${entra.url}/${DEMO_TENANT_ID}/v2.0`, subject: DEMO_MANAGED_IDENTITY.objectId }],
     });

@@ -8,6 +8,7 @@ import { certificateFromPem, type ClientCredential } from '../credentials/client
 import { createKeyVaultSecretReader } from '../credentials/keyVaultSecrets';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
 import { createMsalTokenSource } from '../credentials/msalTokenSource';
+import { createOnBehalfOf } from '../credentials/onBehalfOf';
 import { ServicePrincipalTokenProvider } from '../credentials/servicePrincipalToken';
 import { entraError } from '../credentials/entraError';
 import { boundedCredential } from '../credentials/boundedCredential';
@@ -113,9 +114,11 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const managedIdentity = deps.managedIdentity ? boundedCredential(deps.managedIdentity, { timeoutMs: config.upstream.callTimeoutMs, now }) : appIdentity(config, now);
   const minLifetimeMs = config.embed.minLifetimeMinutes * 60_000;
 
-  const providerFor = (clientId: string, loadClientCredential: () => Promise<ClientCredential>) => new ServicePrincipalTokenProvider({
-    // A secret that Entra refuses even after a re-read is read again at most every 30 s.
-    credential: new RefreshableValue(loadClientCredential, { minRefreshIntervalMs: CREDENTIAL_REREAD_INTERVAL_MS, now }),
+  // A secret that Entra refuses even after a re-read is read again at most every 30 s.
+  const credentialOf = (load: () => Promise<ClientCredential>) => new RefreshableValue(load, { minRefreshIntervalMs: CREDENTIAL_REREAD_INTERVAL_MS, now });
+  const ownCredential = credentialOf(loadCredential(config, managedIdentity));
+  const providerFor = (clientId: string, credential: RefreshableValue<ClientCredential>) => new ServicePrincipalTokenProvider({
+    credential,
     createSource: (credential) =>
       createMsalTokenSource(
         {
@@ -135,7 +138,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     now,
     onShortToken: (remainingMs) => deps.onWarning?.(`Entra issued a token with only ${Math.round(remainingMs / 60_000)} minutes left; embed tokens will be shorter than EMBED_MIN_LIFETIME_MINUTES.`),
   });
-  const tokens = providerFor(config.powerBi.clientId, loadCredential(config, managedIdentity));
+  const tokens = providerFor(config.powerBi.clientId, ownCredential);
   const getAccessToken = async () => {
     try {
       return (await tokens.getToken()).token;
@@ -161,7 +164,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const deadlineFromNow = () => powerBi.deadlineFromNow();
   // A customer's own service principal signs in with the function's managed identity as a federated credential.
   const customerPrincipals = new CustomerPrincipals({
-    createProvider: (clientId) => providerFor(clientId, loadCredential({ ...config, powerBi: { ...config.powerBi, credential: 'managed-identity' } }, managedIdentity)),
+    createProvider: (clientId) => providerFor(clientId, credentialOf(loadCredential({ ...config, powerBi: { ...config.powerBi, credential: 'managed-identity' } }, managedIdentity))),
   });
   const embedDeps: EmbedDeps = {
     policy: config.policy,
@@ -170,6 +173,20 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     accessFor: (customer) => customerPrincipals.accessFor(customer, config.policy.servicePrincipalObjectId),
     generateToken: (request, until, access) => powerBi.generateToken(request, until, access.scope.as),
     generateTokenV1: (target, request, until, access) => powerBi.generateTokenV1(target, request, until, access.scope.as),
+    // SSO to Azure SQL: the user's own token, exchanged by the broker's app registration (the audience of that token).
+    sqlTokenFor: createOnBehalfOf(
+      {
+        tenantId: config.powerBi.tenantId,
+        clientId: config.powerBi.clientId,
+        authorityHost: config.powerBi.authorityHost,
+        scope: CLOUDS[config.powerBi.cloud].azureSqlScope,
+        timeoutMs: config.upstream.callTimeoutMs,
+        now,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        ...(deps.observe ? { observe: deps.observe } : {}),
+      },
+      ownCredential,
+    ),
   };
   const embedCaller = (caller: AuthenticatedCaller): EmbedCaller => {
     const customer = resolveCustomer(config.policy, caller.claims);
