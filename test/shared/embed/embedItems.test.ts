@@ -226,6 +226,22 @@ describe('embedItems', () => {
       expect(() => w.callerOf({ ...user, tid: ['tenant-a', 'tenant-b'] })).toThrow(expect.objectContaining({ extensions: { reason: 'ambiguous_customer' } }));
     });
 
+    it('keys cached metadata and tokens on the profile or principal: the same item and identity through two of them costs two calls', async () => {
+      const shared = { claim: 'tid', entries: { a: { values: ['tenant-a'], workspaces: [WS], profileId: PROFILE_A }, b: { values: ['tenant-b'], workspaces: [WS], servicePrincipal: SP_B } } };
+      const w = fakeWorld(policy({ customers: shared }), items);
+      const request = parseEmbedRequest({ reports: [{ key: 'invoices' }] });
+      await embedItems(w.deps, w.callerOf(user), request, T0 + 5000);
+      const callsForA = w.calls.length;
+      await embedItems(w.deps, w.callerOf({ ...user, tid: 'tenant-b' }), request, T0 + 5000);
+      expect(w.calls.length).toBe(2 * callsForA);
+      expect(w.generated.map((g) => g.as)).toEqual([`profile:${PROFILE_A}`, `principal:${SP_B.clientId}`]);
+      expect(w.generated[0]?.request).toEqual(w.generated[1]?.request);
+      // The same caller again: served from both caches.
+      await embedItems(w.deps, w.callerOf(user), request, T0 + 5000);
+      expect(w.generated).toHaveLength(2);
+      expect(w.calls.length).toBe(2 * callsForA);
+    });
+
     it('keeps at most maxPrincipals token providers, least recently used dropped', () => {
       const w = fakeWorld(policy(), items);
       for (const clientId of [id(901), id(902), id(903)]) w.principals.provider(clientId);
