@@ -4,7 +4,6 @@ import { authorizeEmbed, type EmbedGrant } from '../policy/authorizeEmbed';
 import type { DashboardItem } from '../policy/embedPolicy';
 import type { DatasetInfo, EmbedToken, V1Target } from '../powerbi/powerBiClient';
 import type { EmbedCaller, EmbedDeps, PowerBiAccess } from './embedCaller';
-import { requireCustomerWorkspace } from './embedItems';
 import { buildIdentities } from './tokenIdentities';
 
 // Dashboards and tiles have only V1 tokens, one item per token, view only. The identity goes in
@@ -37,16 +36,14 @@ export interface V1EmbedOutcome<C> {
   identityApplied: boolean;
 }
 
+/** A customer's dashboard is one in its workspaces (authorizeEmbed answers 404 for any other). */
 function authorizeDashboard(deps: EmbedDeps, caller: EmbedCaller, key: string): EmbedGrant<DashboardItem> {
-  const grant = authorizeEmbed(deps.policy, caller.claims, key, { customer: caller.customer, kinds: ['dashboard'] }) as EmbedGrant<DashboardItem>;
-  requireCustomerWorkspace(caller, grant.item.workspaceId);
-  return grant;
+  return authorizeEmbed(deps.policy, caller.claims, key, { customer: caller.customer, kinds: ['dashboard'] }) as EmbedGrant<DashboardItem>;
 }
 
-async function datasetsOf(deps: EmbedDeps, caller: EmbedCaller, access: PowerBiAccess, workspaceId: string, ids: string[], deadline: number): Promise<DatasetInfo[]> {
+/** The tiles' datasets, read in the dashboard's workspace: the one the customer check admitted. */
+async function datasetsOf(deps: EmbedDeps, access: PowerBiAccess, workspaceId: string, ids: string[], deadline: number): Promise<DatasetInfo[]> {
   const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
-  // The tiles' datasets are read in the dashboard's workspace, the only one the customer check has admitted.
-  requireCustomerWorkspace(caller, workspaceId);
   return Promise.all(unique.map((id) => deps.metadata.dataset(workspaceId, id, deadline, access.scope)));
 }
 
@@ -62,7 +59,7 @@ export async function embedDashboard(deps: EmbedDeps, caller: EmbedCaller, key: 
   const { workspaceId, dashboardId } = grant.item;
   const access = deps.accessFor(caller.customer);
   const [dashboard, tiles] = await Promise.all([deps.metadata.dashboard(workspaceId, dashboardId, deadline, access.scope), deps.metadata.tiles(workspaceId, dashboardId, deadline, access.scope)]);
-  const datasets = await datasetsOf(deps, caller, access, workspaceId, tiles.flatMap((tile) => (tile.datasetId ? [tile.datasetId] : [])), deadline);
+  const datasets = await datasetsOf(deps, access, workspaceId, tiles.flatMap((tile) => (tile.datasetId ? [tile.datasetId] : [])), deadline);
   const { token, identityApplied } = await issue(deps, caller, access, grant, { kind: 'dashboard', workspaceId, dashboardId: dashboard.id }, datasets, deadline);
   return {
     rule: grant.rule,
@@ -80,7 +77,7 @@ export async function embedTile(deps: EmbedDeps, caller: EmbedCaller, key: strin
   const tiles = await deps.metadata.tiles(workspaceId, dashboardId, deadline, access.scope);
   const tile = tiles.find((t) => t.id.toLowerCase() === rawTileId.toLowerCase());
   if (!tile) throw new BrokerError('not_found', `Dashboard "${grant.key}" has no such tile.`);
-  const datasets = await datasetsOf(deps, caller, access, workspaceId, tile.datasetId ? [tile.datasetId] : [], deadline);
+  const datasets = await datasetsOf(deps, access, workspaceId, tile.datasetId ? [tile.datasetId] : [], deadline);
   const { token, identityApplied } = await issue(deps, caller, access, grant, { kind: 'tile', workspaceId, dashboardId, tileId: tile.id }, datasets, deadline);
   return {
     rule: grant.rule,

@@ -75,13 +75,14 @@ export async function embedItems(deps: EmbedDeps, caller: EmbedCaller, request: 
   for (const workspaceId of targets) requireCustomerWorkspace(caller, workspaceId);
 
   const access = deps.accessFor(customer);
-  const reports = await Promise.all(reportGrants.map(async ({ grant }) => ({ grant, report: await deps.metadata.report(grant.item.workspaceId, grant.item.reportId, deadline, access.scope) })));
+  const reports = await Promise.all(
+    reportGrants.map(async ({ grant, access: wanted }) => ({ grant, wanted, report: await deps.metadata.report(grant.item.workspaceId, grant.item.reportId, deadline, access.scope) })),
+  );
 
   const datasets = new Map<string, TokenDataset>();
   const reportDatasets = new Map<string, string | undefined>();
-  for (const { grant, report } of reports) {
+  for (const { grant, wanted, report } of reports) {
     const paginated = report.reportType === 'PaginatedReport';
-    const wanted = reportGrants.find((r) => r.grant === grant)?.access ?? 'view';
     if (paginated && wanted !== 'view') {
       throw new BrokerError('bad_request', `"${grant.key}" is a paginated report: it can only be viewed.`, { extensions: { reason: 'paginated_view_only' } });
     }
@@ -99,15 +100,12 @@ export async function embedItems(deps: EmbedDeps, caller: EmbedCaller, request: 
     await addDataset(deps, caller, access, datasets, { workspaceId: grant.item.workspaceId, id: grant.item.datasetId }, grant.identity, deadline);
   }
   for (const entry of [...datasets.values()]) await addChain(deps, caller, access, datasets, entry, deadline, 0);
-  if (datasets.size > MAX_DATASETS) {
-    throw new BrokerError('bad_request', `A token can hold at most ${MAX_DATASETS} datasets; these items need ${datasets.size}.`, { extensions: { reason: 'too_many_datasets' } });
-  }
 
   const needs: IdentityNeed[] = [...datasets.values()].map((d) => ({ dataset: d.info, identity: d.identity, paginatedReports: d.paginatedReports }));
   const identities = await buildIdentities(deps, caller, access, needs, deadline);
   const tokenRequest: GenerateTokenV2Request = {
     datasets: [...datasets.values()].map((d) => (d.readOnlyXmla ? { id: d.info.id, xmlaPermissions: 'ReadOnly' } : { id: d.info.id })),
-    reports: reports.map(({ report }) => ({ id: report.id, allowEdit: reportGrants.some((r) => r.grant.item.reportId.toLowerCase() === report.id.toLowerCase() && r.access !== 'view') })),
+    reports: reports.map(({ report, wanted }) => ({ id: report.id, allowEdit: wanted !== 'view' })),
     ...(targets.length > 0 ? { targetWorkspaces: targets.map((id) => ({ id })) } : {}),
     ...(identities.length > 0 ? { identities } : {}),
   };
@@ -122,9 +120,8 @@ export async function embedItems(deps: EmbedDeps, caller: EmbedCaller, request: 
       tokenType: 'Embed',
       tokenId: token.tokenId,
       expiration: token.expiration,
-      reports: reports.map(({ grant, report }) => {
+      reports: reports.map(({ grant, wanted, report }) => {
         const datasetId = reportDatasets.get(report.id);
-        const wanted = reportGrants.find((r) => r.grant === grant)?.access ?? 'view';
         return { key: grant.key, id: report.id, embedUrl: report.embedUrl, reportType: report.reportType, access: wanted, ...(datasetId ? { datasetId } : {}) };
       }),
       datasets: [...datasets.values()].map((d) => {
