@@ -241,13 +241,6 @@ describe('embedItems', () => {
       expect(w.generated).toHaveLength(2);
       expect(w.calls.length).toBe(2 * callsForA);
     });
-
-    it('keeps at most maxPrincipals token providers, least recently used dropped', () => {
-      const w = fakeWorld(policy(), items);
-      for (const clientId of [id(901), id(902), id(903)]) w.principals.provider(clientId);
-      expect(w.principals.size).toBe(2);
-      expect(w.principals.provider(id(903))).toBe(w.principals.provider(id(903)));
-    });
   });
 
   describe('identities beyond RLS', () => {
