@@ -47,7 +47,7 @@ export async function simulateMinLifetime(ca: LocalCa, hours: number): Promise<S
     for (let step = 0; step < steps; step++) {
       const before = countEntra();
       const claims = { ...template, oid: randomUUID(), preferred_username: `sim-${step}@contoso.example` };
-      const { config: embed } = await broker.embedReport(claims, 'sales-overview');
+      const { config: embed } = await broker.embedReport({ claims }, 'sales-overview');
       lifetimes.push((Date.parse(embed.expiration) - clock) / MINUTE_MS);
       if (countEntra() > before) entraAt.push(step * SIM_STEP_MINUTES);
       clock += SIM_STEP_MINUTES * MINUTE_MS;

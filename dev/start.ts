@@ -88,6 +88,10 @@ Try it:
 Alice (role Sales.EU) embeds the RLS report; her token is valid for 8 hours:
   curl -H "Authorization: Bearer ${alice}" ${host.url}/api/embed/reports/sales-overview
 
+One token for two reports, one of them editable, and the dashboard:
+  curl -H "Authorization: Bearer ${alice}" -H 'content-type: application/json' -d '{"reports":[{"key":"sales-overview","access":"edit"},{"key":"sales-vs-targets"}]}' ${host.url}/api/embed
+  curl -H "Authorization: Bearer ${alice}" ${host.url}/api/embed/dashboards/sales-dashboard
+
 A token for another demo user (${others.join(', ')}):
   curl --cacert ${caFile} -X POST ${azure.users.url}/_emulator/users/bob/token -H 'content-type: application/json' -d '{"lifetimeSeconds":28800}'
 

@@ -59,7 +59,7 @@ export async function checkServicePrincipalApiAccess(options: ApiAccessStepOptio
   const answer = await callPowerBi(options.fetch ?? fetch, `${config.powerBi.apiUrl}/v1.0/myorg/groups`, token);
   if (answer.status === 200) {
     const seen = new Set(((answer.body as { value?: { id?: string }[] } | undefined)?.value ?? []).map((g) => g.id?.toLowerCase()));
-    const missing = policyWorkspaces(config).filter((ws) => !seen.has(ws));
+    const missing = policyWorkspaces(config.policy).filter((ws) => !seen.has(ws));
     const lines = ['Yes: Power BI accepts the service principal\'s token (Get Groups answered 200).'];
     if (missing.length > 0) lines.push(`It is not yet a member of ${missing.join(', ')} (see the workspace step).`);
     return { step: STEP, status: 'unchanged', lines, todo: [] };

@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import type { BrokerConfig, Environment } from '../../shared/config/config';
+import type { EmbedPolicy } from '../../shared/policy/embedPolicy';
 import { callPowerBi, describeAnswer, type FetchLike } from './powerBiRest';
 import type { StepReport } from './stepReport';
 
@@ -15,8 +16,15 @@ interface GroupUser {
   groupUserAccessRight?: string;
 }
 
-export function policyWorkspaces(config: BrokerConfig): string[] {
-  return [...new Set(Object.values(config.policy.items).map((item) => item.workspaceId.toLowerCase()))].sort();
+/**
+ * The workspaces the broker's own principal reaches: the catalog's and the Save As targets, less
+ * any customer's (a customer is reached as its profile or its own principal, never the shared one).
+ */
+export function policyWorkspaces(policy: EmbedPolicy): string[] {
+  const { items, rules, customers } = policy;
+  const customerOwned = new Set(Object.values(customers?.entries ?? {}).flatMap((customer) => customer.workspaces.map((id) => id.toLowerCase())));
+  const named = [...Object.values(items).map((item) => item.workspaceId), ...rules.flatMap((rule) => (rule.targetWorkspaceId ? [rule.targetWorkspaceId] : []))];
+  return [...new Set(named.map((id) => id.toLowerCase()))].filter((id) => !customerOwned.has(id)).sort();
 }
 
 function manualCommand(config: BrokerConfig, workspaceId: string, objectId: string): string {
@@ -35,7 +43,7 @@ export interface WorkspaceStepOptions {
 export async function grantWorkspaceAccess(options: WorkspaceStepOptions): Promise<StepReport> {
   const { config } = options;
   const fetchImpl = options.fetch ?? fetch;
-  const workspaces = policyWorkspaces(config);
+  const workspaces = policyWorkspaces(config.policy);
   const objectId = options.env.POWERBI_SERVICE_PRINCIPAL_OBJECT_ID?.trim().toLowerCase();
   if (!objectId) {
     return {

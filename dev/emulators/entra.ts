@@ -38,7 +38,10 @@ const DEFAULT_RESOURCES = [
   'https://storage.azure.com',
   'https://monitor.azure.com',
   TOKEN_EXCHANGE_AUDIENCE,
+  'https://database.windows.net',
 ];
+
+const OBO_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** Resources whose manifest says accessTokenAcceptedVersion 2: Entra issues them v2.0 tokens. */
 const V2_RESOURCES = new Set([TOKEN_EXCHANGE_AUDIENCE].map(normalizeResource));
 const MULTI_TENANT_ALIASES = new Set(['common', 'organizations', 'consumers']);
@@ -110,6 +113,8 @@ export interface AppRegistration {
   federatedCredentials?: FederatedCredential[];
   /** Application permissions (app roles) granted, per resource: they appear as `roles`. */
   roles?: Record<string, string[]>;
+  /** Application ID URIs (e.g. `api://my-api`): user tokens for these may be exchanged on behalf of the user. */
+  identifierUris?: string[];
 }
 
 interface App {
@@ -122,6 +127,7 @@ interface App {
   certificates: Map<string, KeyObject>;
   federatedCredentials: Required<FederatedCredential>[];
   roles: Record<string, string[]>;
+  identifierUris: string[];
 }
 
 export type TokenLifetime = number | { minSeconds: number; maxSeconds: number };
@@ -186,6 +192,8 @@ export class EntraEmulator {
   private readonly tenants = new Set<string>();
   private readonly resources = new Set<string>();
   private readonly apps = new Map<string, App>();
+  /** Issuers whose user tokens the on-behalf-of grant accepts as assertions (this emulator signs only app tokens). */
+  private readonly userIssuers = new Map<string, ReturnType<typeof createLocalJWKSet>>();
   private lifetime = DEFAULT_LIFETIME;
   private readonly random: () => number;
   private readonly now: () => number;
@@ -242,9 +250,15 @@ export class EntraEmulator {
       certificates: certificateKeys(registration.certificates ?? []),
       federatedCredentials: (registration.federatedCredentials ?? []).map((fic) => ({ audience: TOKEN_EXCHANGE_AUDIENCE, ...fic })),
       roles: registration.roles ?? {},
+      identifierUris: [...(registration.identifierUris ?? [])],
     };
     this.apps.set(app.clientId, app);
     return { tenantId, clientId: app.clientId, objectId: app.objectId };
+  }
+
+  /** Lets the on-behalf-of grant accept user tokens of this issuer, verified with its key set. */
+  trustUserTokenIssuer(issuer: string, jwks: JSONWebKeySet): void {
+    this.userIssuers.set(issuer, createLocalJWKSet(jwks));
   }
 
   /** Replaces the app's secrets: a rotated-out secret stops working at once. */
@@ -447,7 +461,7 @@ export class EntraEmulator {
     const form = req.form();
     const grantType = form.get('grant_type');
     if (!grantType) throw this.missing(req, 'grant_type');
-    if (grantType !== 'client_credentials') {
+    if (grantType !== 'client_credentials' && grantType !== OBO_GRANT_TYPE) {
       throw this.error(req, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
     }
     const clientId = form.get('client_id');
@@ -467,6 +481,7 @@ export class EntraEmulator {
     }
     const resource = this.resourceFromScope(req, scope, tenant);
     const appIdAcr = await this.authenticate(req, form, app, tenant);
+    if (grantType === OBO_GRANT_TYPE) return this.onBehalfOf(req, form, app, tenant, resource, appIdAcr);
     const roles = app.roles[resource] ?? app.roles[normalizeResource(resource)];
     const issued = await this.issueAccessToken({
       tenantId: tenant,
@@ -480,6 +495,42 @@ export class EntraEmulator {
       status: 200,
       headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache', ...this.clientRequestIdHeader(req) },
       body: { token_type: 'Bearer', expires_in: issued.expiresIn, ext_expires_in: issued.expiresIn, access_token: issued.accessToken },
+    };
+  }
+
+  /**
+   * The on-behalf-of grant: a user token issued to this app (its client id or an identifier URI)
+   * is exchanged for one at another resource, for the same user.
+   */
+  private async onBehalfOf(req: EmulatorRequest, form: URLSearchParams, app: App, tenant: string, resource: string, appIdAcr: '1' | '2'): Promise<EmulatorResponse> {
+    if (form.get('requested_token_use') !== 'on_behalf_of') {
+      throw this.error(req, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'requested_token_use' with the value 'on_behalf_of'.");
+    }
+    const assertion = form.get('assertion');
+    if (!assertion) throw this.missing(req, 'assertion');
+    let claims: JWTPayload;
+    try {
+      const issuer = decodeJwt(assertion).iss ?? '';
+      const keys = this.userIssuers.get(issuer);
+      if (!keys) throw new Error('unknown issuer');
+      ({ payload: claims } = await jwtVerify(assertion, keys, { algorithms: ['RS256'], issuer, currentDate: new Date(this.now()) }));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw this.error(req, 400, 'invalid_grant', 500133, 'The assertion is not within its valid time range.');
+      throw this.error(req, 400, 'invalid_grant', 50013, 'Assertion failed signature validation.');
+    }
+    const audiences = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter((aud): aud is string => typeof aud === 'string');
+    if (!audiences.some((aud) => aud.toLowerCase() === app.clientId || app.identifierUris.includes(aud))) {
+      throw this.error(req, 400, 'invalid_grant', 50013, 'Assertion audience does not match the Client app presenting the assertion.');
+    }
+    if (typeof claims.scp !== 'string' || typeof claims.oid !== 'string') {
+      throw this.error(req, 400, 'invalid_grant', 50013, 'The assertion is not a delegated user token.');
+    }
+    const user = Object.fromEntries(['preferred_username', 'upn', 'name'].filter((name) => typeof claims[name] === 'string').map((name) => [name, claims[name]]));
+    const issued = await this.issueAccessToken({ tenantId: tenant, resource, appId: app.clientId, objectId: claims.oid, appIdAcr, extraClaims: { ...user, idtyp: 'user', scp: 'user_impersonation' } });
+    return {
+      status: 200,
+      headers: { 'cache-control': 'no-store, no-cache', pragma: 'no-cache', ...this.clientRequestIdHeader(req) },
+      body: { token_type: 'Bearer', scope: `${resource}/user_impersonation`, expires_in: issued.expiresIn, ext_expires_in: issued.expiresIn, access_token: issued.accessToken },
     };
   }
 

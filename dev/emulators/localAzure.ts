@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { LocalCa } from '../tls/localCa';
 import {
   DEMO_API_AUDIENCE,
+  DEMO_FABRIKAM,
   DEMO_MANAGED_IDENTITY,
   DEMO_POLICY_FILE,
   DEMO_SECRET_NAME,
@@ -67,7 +68,8 @@ export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = 
   try {
     const users = await UserIssuerEmulator.start({ tls, tenantId: DEMO_TENANT_ID, defaultAudience: DEMO_API_AUDIENCE });
     started.push(users);
-    for (const user of DEMO_USERS) users.addUser({ name: user.name, claims: { ...user.claims, tid: DEMO_TENANT_ID } });
+    entra.trustUserTokenIssuer(users.issuer, users.jwks);
+    for (const user of DEMO_USERS) users.addUser({ name: user.name, claims: { tid: DEMO_TENANT_ID, ...user.claims } });
 
     const managedIdentity = await ManagedIdentityEmulator.start({ entra, tenantId: DEMO_TENANT_ID, systemAssigned: DEMO_MANAGED_IDENTITY });
     started.push(managedIdentity);
@@ -79,7 +81,19 @@ export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = 
       objectId: DEMO_SERVICE_PRINCIPAL.objectId,
       displayName: 'powerbi-embed-broker (demo)',
       secrets: [clientSecret],
+      // The broker's API is this app too: user tokens for it may be exchanged on behalf of the user (SSO to Azure SQL).
+      identifierUris: [DEMO_API_AUDIENCE],
       // Lets POWERBI_CREDENTIAL=managed-identity work too: the function's identity as a federated credential.
+      federatedCredentials: [{ issuer: `${entra.url}/${DEMO_TENANT_ID}/v2.0`, subject: DEMO_MANAGED_IDENTITY.objectId }],
+    });
+
+    // Fabrikam's own service principal: no secret at all, only the function's identity as a federated credential.
+    entra.registerApp({
+      tenantId: DEMO_TENANT_ID,
+      clientId: DEMO_FABRIKAM.servicePrincipal.clientId,
+      objectId: DEMO_FABRIKAM.servicePrincipal.objectId,
+      displayName: 'powerbi-embed-broker Fabrikam (demo)',
+      secrets: [],
       federatedCredentials: [{ issuer: `${entra.url}/${DEMO_TENANT_ID}/v2.0`, subject: DEMO_MANAGED_IDENTITY.objectId }],
     });
 

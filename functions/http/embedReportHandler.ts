@@ -1,4 +1,5 @@
 import type { Broker } from '../../shared/app/broker';
+import { callerOf } from './callerOf';
 import { json, withProblemDetails, type Handler } from './respond';
 
 // GET /api/embed/reports/{key}: who is calling, then the embed config for that caller. The
@@ -6,11 +7,8 @@ import { json, withProblemDetails, type Handler } from './respond';
 export function createEmbedReportHandler(broker: () => Broker): Handler {
   return withProblemDetails(async (request, context) => {
     const deadline = broker().deadlineFromNow();
-    const caller = await broker().authenticate(
-      { authorization: request.headers.get('authorization'), clientPrincipal: request.headers.get('x-ms-client-principal') },
-      deadline,
-    );
-    const outcome = await broker().embedReport(caller.claims, request.params.key ?? '', deadline);
+    const caller = await callerOf(broker(), request, deadline);
+    const outcome = await broker().embedReport(caller, request.params.key ?? '', deadline);
     context.info(`embed report=${outcome.config.id} rule=${outcome.rule} rls=${outcome.identityApplied} tokenId=${outcome.config.tokenId}`);
     return json(200, outcome.config);
   });

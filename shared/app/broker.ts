@@ -8,6 +8,7 @@ import { certificateFromSecret, type ClientCredential } from '../credentials/cli
 import { createKeyVaultSecretReader } from '../credentials/keyVaultSecrets';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
 import { createMsalTokenSource } from '../credentials/msalTokenSource';
+import { createOnBehalfOf } from '../credentials/onBehalfOf';
 import { ServicePrincipalTokenProvider } from '../credentials/servicePrincipalToken';
 import { entraError } from '../credentials/entraError';
 import { boundedCredential } from '../credentials/boundedCredential';
@@ -17,10 +18,17 @@ import { settleWithin } from '../upstream/settleWithin';
 import { rememberSecret } from '../telemetry/redact';
 import { embedReport, type EmbedOutcome } from '../embed/embedReport';
 import { EmbedTokenCache } from '../embed/embedTokenCache';
+import type { EmbedCaller, EmbedDeps } from '../embed/embedCaller';
+import { embedItems, type MultiEmbedOutcome } from '../embed/embedItems';
+import { embedDashboard, embedTile, type DashboardEmbedConfig, type TileEmbedConfig, type V1EmbedOutcome } from '../embed/embedDashboard';
+import type { EmbedRequest } from '../embed/embedRequest';
 import { BrokerError } from '../errors/brokerError';
 import type { Claims } from '../policy/claims';
+import type { ReportItem } from '../policy/embedPolicy';
+import { resolveCustomer } from '../policy/customers';
 import { ItemMetadataCache } from '../powerbi/itemMetadata';
 import { PowerBiClient } from '../powerbi/powerBiClient';
+import { CustomerPrincipals } from '../embed/customerPrincipals';
 
 // The composition root: builds every part from the configuration once per process, with
 // production defaults for what tests replace (fetch, clock, the managed identity).
@@ -42,6 +50,12 @@ export interface BrokerDeps {
   onWarning?: (message: string) => void;
 }
 
+/** What authentication established: validated claims, and the raw bearer token where there is one. */
+export interface AuthenticatedCaller {
+  claims: Claims;
+  bearerToken?: string | undefined;
+}
+
 export interface ReadinessReport {
   ready: boolean;
   checks: { name: string; ok: boolean; detail?: string }[];
@@ -52,7 +66,11 @@ export interface Broker {
   /** When a request starting now must be answered (epoch ms): authentication and every upstream call share it. */
   deadlineFromNow(): number;
   authenticate(evidence: CallerEvidence, deadline?: number): Promise<Caller>;
-  embedReport(claims: Claims, key: string, deadline?: number): Promise<EmbedOutcome>;
+  embedReport(caller: AuthenticatedCaller, key: string, deadline?: number): Promise<EmbedOutcome>;
+  /** POST /api/embed: one V2 token for several reports and datasets. */
+  embed(caller: AuthenticatedCaller, request: EmbedRequest, deadline?: number): Promise<MultiEmbedOutcome>;
+  embedDashboard(caller: AuthenticatedCaller, key: string, deadline?: number): Promise<V1EmbedOutcome<DashboardEmbedConfig>>;
+  embedTile(caller: AuthenticatedCaller, key: string, tileId: string, deadline?: number): Promise<V1EmbedOutcome<TileEmbedConfig>>;
   readiness(): Promise<ReadinessReport>;
   /**
    * Gets the service-principal token, then the metadata of the first catalog reports, so the first
@@ -106,14 +124,16 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const managedIdentity = deps.managedIdentity ? boundedCredential(deps.managedIdentity, { timeoutMs: config.upstream.callTimeoutMs, now }) : appIdentity(config, now);
   const minLifetimeMs = config.embed.minLifetimeMinutes * 60_000;
 
-  const tokens = new ServicePrincipalTokenProvider({
-    // A secret that Entra refuses even after a re-read is read again at most every 30 s.
-    credential: new RefreshableValue(loadCredential(config, managedIdentity), { minRefreshIntervalMs: CREDENTIAL_REREAD_INTERVAL_MS, now }),
+  // A secret that Entra refuses even after a re-read is read again at most every 30 s.
+  const credentialOf = (load: () => Promise<ClientCredential>) => new RefreshableValue(load, { minRefreshIntervalMs: CREDENTIAL_REREAD_INTERVAL_MS, now });
+  const ownCredential = credentialOf(loadCredential(config, managedIdentity));
+  const providerFor = (clientId: string, credential: RefreshableValue<ClientCredential>) => new ServicePrincipalTokenProvider({
+    credential,
     createSource: (credential) =>
       createMsalTokenSource(
         {
           tenantId: config.powerBi.tenantId,
-          clientId: config.powerBi.clientId,
+          clientId,
           authorityHost: config.powerBi.authorityHost,
           scope: config.powerBi.scope,
           timeoutMs: config.upstream.callTimeoutMs,
@@ -128,6 +148,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     now,
     onShortToken: (remainingMs) => deps.onWarning?.(`Entra issued a token with only ${Math.round(remainingMs / 60_000)} minutes left; embed tokens will be shorter than EMBED_MIN_LIFETIME_MINUTES.`),
   });
+  const tokens = providerFor(config.powerBi.clientId, ownCredential);
   const getAccessToken = async () => {
     try {
       return (await tokens.getToken()).token;
@@ -151,13 +172,45 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   let lastFailure: { until: number; report: ReadinessReport } | undefined;
   const authenticator = createCallerAuthenticator(config.auth, { timeoutMs: config.upstream.callTimeoutMs, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   const deadlineFromNow = () => powerBi.deadlineFromNow();
+  // A customer's own service principal signs in with the function's managed identity as a federated credential.
+  const customerPrincipals = new CustomerPrincipals({
+    createProvider: (clientId) => providerFor(clientId, credentialOf(loadCredential({ ...config, powerBi: { ...config.powerBi, credential: 'managed-identity' } }, managedIdentity))),
+  });
+  const embedDeps: EmbedDeps = {
+    policy: config.policy,
+    metadata,
+    tokens: embedTokens,
+    accessFor: (customer) => customerPrincipals.accessFor(customer, config.policy.servicePrincipalObjectId),
+    generateToken: (request, until, access) => powerBi.generateToken(request, until, access.scope.as),
+    generateTokenV1: (target, request, until, access) => powerBi.generateTokenV1(target, request, until, access.scope.as),
+    // SSO to Azure SQL: the user's own token, exchanged by the broker's app registration (the audience of that token).
+    sqlTokenFor: createOnBehalfOf(
+      {
+        tenantId: config.powerBi.tenantId,
+        clientId: config.powerBi.clientId,
+        authorityHost: config.powerBi.authorityHost,
+        scope: CLOUDS[config.powerBi.cloud].azureSqlScope,
+        timeoutMs: config.upstream.callTimeoutMs,
+        now,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        ...(deps.observe ? { observe: deps.observe } : {}),
+      },
+      ownCredential,
+    ),
+  };
+  const embedCaller = (caller: AuthenticatedCaller): EmbedCaller => {
+    const customer = resolveCustomer(config.policy, caller.claims);
+    return { claims: caller.claims, ...(caller.bearerToken ? { bearerToken: caller.bearerToken } : {}), ...(customer ? { customer } : {}) };
+  };
 
   return {
     config,
     deadlineFromNow,
     authenticate: (evidence, deadline = deadlineFromNow()) => authenticator.authenticate(evidence, deadline),
-    embedReport: (claims, key, deadline = deadlineFromNow()) =>
-      embedReport({ policy: config.policy, metadata, tokens: embedTokens, generateToken: (request, until) => powerBi.generateToken(request, until) }, claims, key, deadline),
+    embedReport: (caller, key, deadline = deadlineFromNow()) => embedReport(embedDeps, embedCaller(caller), key, deadline),
+    embed: (caller, request, deadline = deadlineFromNow()) => embedItems(embedDeps, embedCaller(caller), request, deadline),
+    embedDashboard: (caller, key, deadline = deadlineFromNow()) => embedDashboard(embedDeps, embedCaller(caller), key, deadline),
+    embedTile: (caller, key, tileId, deadline = deadlineFromNow()) => embedTile(embedDeps, embedCaller(caller), key, tileId, deadline),
     async prewarm() {
       try {
         await getAccessToken();
@@ -165,7 +218,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
         return;
       }
       const reports = Object.values(config.policy.items)
-        .filter((item) => item.type === 'report')
+        // The broker's own principal only: a customer's items are fetched as that customer.
+        .filter((item): item is ReportItem => item.type === 'report' && item.customer === undefined)
         .slice(0, PREWARM_MAX_ITEMS);
       await Promise.allSettled(
         reports.map(async ({ workspaceId, reportId }) => {

@@ -16,6 +16,8 @@ export interface CallerEvidence {
 export interface Caller {
   claims: Claims;
   mode: BrokerConfig['auth']['mode'];
+  /** The validated bearer token itself (jwt mode): what an on-behalf-of exchange needs. */
+  bearerToken?: string;
 }
 
 export interface CallerAuthenticator {
@@ -31,7 +33,12 @@ export function createCallerAuthenticator(auth: BrokerConfig['auth'], deps: { fe
     case 'jwt': {
       const { issuer, audiences, allowedClientIds, allowAppTokens, maxTokenAgeMinutes } = auth;
       const jwt = new JwtAuthenticator({ issuer, audiences, allowedClientIds, allowAppTokens, maxTokenAgeMinutes, ...deps });
-      return { authenticate: async (evidence, deadline) => ({ claims: await jwt.verify(extractBearerToken(evidence.authorization), deadline), mode: 'jwt' }) };
+      return {
+        authenticate: async (evidence, deadline) => {
+          const bearerToken = extractBearerToken(evidence.authorization);
+          return { claims: await jwt.verify(bearerToken, deadline), mode: 'jwt', bearerToken };
+        },
+      };
     }
     case 'easyauth':
       return { authenticate: async (evidence) => ({ claims: claimsFromClientPrincipal(evidence.clientPrincipal), mode: 'easyauth' }) };

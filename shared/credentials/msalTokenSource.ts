@@ -37,7 +37,15 @@ export function entraAuthorityMetadata(authorityHost: string, tenantId: string):
   });
 }
 
-export function createMsalTokenSource(settings: MsalSourceSettings, credential: ClientCredential): TokenSource {
+export interface MsalClient {
+  client: ConfidentialClientApplication;
+  networkClient: MsalNetworkClient;
+  /** Fetches a federated assertion, when the credential is one, before msal is asked. */
+  prepare(): Promise<void>;
+}
+
+/** The confidential client itself, for flows other than client credentials (on-behalf-of). */
+export function createMsalClient(settings: Omit<MsalSourceSettings, 'scope'>, credential: ClientCredential): MsalClient {
   const authorityHost = settings.authorityHost.replace(/\/+$/, '');
   const networkClient = new MsalNetworkClient(settings.fetch ?? fetch, settings.timeoutMs, settings.observe);
   // A federated assertion is fetched before msal is asked, so its failure stays the broker's
@@ -60,11 +68,21 @@ export function createMsalTokenSource(settings: MsalSourceSettings, credential: 
       loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined },
     },
   };
-  const client = new ConfidentialClientApplication(config);
+  return {
+    client: new ConfidentialClientApplication(config),
+    networkClient,
+    async prepare() {
+      if (credential.kind === 'assertion') assertion = await credential.getAssertion();
+    },
+  };
+}
+
+export function createMsalTokenSource(settings: MsalSourceSettings, credential: ClientCredential): TokenSource {
+  const { client, networkClient, prepare } = createMsalClient(settings, credential);
   const now = settings.now ?? Date.now;
   return {
     async acquire(forceRefresh) {
-      if (credential.kind === 'assertion') assertion = await credential.getAssertion();
+      await prepare();
       const timeoutsBefore = networkClient.timeouts;
       networkClient.lastRetryAfter = undefined;
       let result;

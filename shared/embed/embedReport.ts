@@ -1,12 +1,8 @@
-import type { Claims } from '../policy/claims';
-import { authorizeEmbed } from '../policy/authorizeEmbed';
-import type { EmbedPolicy } from '../policy/embedPolicy';
-import type { ItemMetadataCache } from '../powerbi/itemMetadata';
-import type { EmbedToken, GenerateTokenV2Request } from '../powerbi/powerBiClient';
-import { buildReportTokenRequest } from '../powerbi/reportTokenRequest';
-import type { EmbedTokenCache } from './embedTokenCache';
+import type { EmbedCaller, EmbedDeps } from './embedCaller';
+import { embedItems } from './embedItems';
 
-// One report's embed configuration, shaped for powerbi-client's `powerbi.embed(el, config)`.
+// One report's embed configuration, shaped for powerbi-client's `powerbi.embed(el, config)`:
+// GET /api/embed/reports/{key}, a view-only multi-resource token for one report.
 
 export interface ReportEmbedConfig {
   type: 'report';
@@ -20,13 +16,6 @@ export interface ReportEmbedConfig {
   datasetId?: string;
 }
 
-export interface EmbedReportDeps {
-  policy: EmbedPolicy;
-  metadata: ItemMetadataCache;
-  tokens: EmbedTokenCache;
-  generateToken: (request: GenerateTokenV2Request, deadline: number) => Promise<EmbedToken>;
-}
-
 export interface EmbedOutcome {
   config: ReportEmbedConfig;
   rule: string;
@@ -34,24 +23,21 @@ export interface EmbedOutcome {
 }
 
 /** `deadline` (epoch ms) is the request's: every upstream call of the request shares it. */
-export async function embedReport(deps: EmbedReportDeps, claims: Claims, key: string, deadline: number): Promise<EmbedOutcome> {
-  const grant = authorizeEmbed(deps.policy, claims, key);
-  const { workspaceId, reportId } = grant.item;
-  const report = await deps.metadata.report(workspaceId, reportId, deadline);
-  const dataset = report.datasetId ? await deps.metadata.dataset(report.datasetWorkspaceId ?? workspaceId, report.datasetId, deadline) : undefined;
-  const request = buildReportTokenRequest(report, dataset, grant.identity);
-  const token = await deps.tokens.getOrCreate(request, () => deps.generateToken(request, deadline));
+export async function embedReport(deps: EmbedDeps, caller: EmbedCaller, key: string, deadline: number): Promise<EmbedOutcome> {
+  const outcome = await embedItems(deps, caller, { reports: [{ key, access: 'view' }], datasets: [] }, deadline);
+  const [report] = outcome.config.reports;
+  if (!report) throw new Error('embedItems answered no report');
   return {
-    rule: grant.rule,
-    identityApplied: request.identities !== undefined,
+    rule: outcome.rules[0] ?? '',
+    identityApplied: outcome.identityApplied,
     config: {
       type: 'report',
       id: report.id,
       embedUrl: report.embedUrl,
-      accessToken: token.token,
+      accessToken: outcome.config.accessToken,
       tokenType: 'Embed',
-      tokenId: token.tokenId,
-      expiration: token.expiration,
+      tokenId: outcome.config.tokenId,
+      expiration: outcome.config.expiration,
       ...(report.datasetId ? { datasetId: report.datasetId } : {}),
     },
   };

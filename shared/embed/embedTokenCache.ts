@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { SingleFlight } from '../cache/singleFlight';
-import type { EmbedToken, GenerateTokenV2Request } from '../powerbi/powerBiClient';
+import type { EmbedToken } from '../powerbi/powerBiClient';
 
-// Embed tokens by the exact GenerateToken request (items and identity). A token is reused
-// only while it still has the minimum lifetime left, so a warm repeat costs no network call.
+// Embed tokens by everything that changes one: the principal and profile it is issued as, and
+// the exact GenerateToken request (items, access, identities). A token is reused only while it
+// still has the minimum lifetime left, so a warm repeat costs no network call.
 
 export class EmbedTokenCache {
   private readonly tokens = new LRUCache<string, EmbedToken>({ max: 5000 });
@@ -15,11 +16,11 @@ export class EmbedTokenCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  static keyOf(request: GenerateTokenV2Request): string {
+  static keyOf(request: unknown): string {
     return createHash('sha256').update(JSON.stringify(request)).digest('base64url');
   }
 
-  async getOrCreate(request: GenerateTokenV2Request, create: () => Promise<EmbedToken>): Promise<EmbedToken> {
+  async getOrCreate(request: unknown, create: () => Promise<EmbedToken>): Promise<EmbedToken> {
     const key = EmbedTokenCache.keyOf(request);
     const cached = this.tokens.get(key);
     if (cached && this.isFresh(cached)) return cached;

@@ -1,6 +1,7 @@
 import { BrokerError } from '../errors/brokerError';
 import { claimValues, type Claims } from './claims';
-import type { CatalogItem, EmbedPolicy, IdentityTemplate, PolicyRule } from './embedPolicy';
+import type { ResolvedCustomer } from './customers';
+import type { Access, CatalogItem, EmbedPolicy, IdentityTemplate, ItemKind, PolicyRule } from './embedPolicy';
 
 // Decides whether a caller may embed an item and builds the effective identity from the
 // caller's validated claims and the policy only: nothing the client sends can change it.
@@ -21,11 +22,25 @@ export interface EffectiveIdentity {
   customData?: string;
 }
 
-export interface EmbedGrant {
+export interface EmbedGrant<I extends CatalogItem = CatalogItem> {
   key: string;
-  item: CatalogItem;
+  item: I;
   rule: string;
   identity: EffectiveIdentity;
+  /** The most this caller may do with the item: the rule's access, capped by the item's. */
+  access: Access;
+  /** Where Save As and new reports go, when access is create. */
+  targetWorkspaceId?: string;
+}
+
+const ACCESS_RANK: Record<Access, number> = { view: 0, edit: 1, create: 2 };
+
+export function accessAtMost(a: Access, b: Access): Access {
+  return ACCESS_RANK[a] <= ACCESS_RANK[b] ? a : b;
+}
+
+export function accessCovers(granted: Access, wanted: Access): boolean {
+  return ACCESS_RANK[granted] >= ACCESS_RANK[wanted];
 }
 
 function ruleMatches(rule: PolicyRule, claims: Claims): boolean {
@@ -79,11 +94,42 @@ export function normalizeItemKey(rawKey: string): string {
   return rawKey.toLowerCase();
 }
 
-export function authorizeEmbed(policy: EmbedPolicy, claims: Claims, rawKey: string): EmbedGrant {
+/** Is the item visible to this customer? Another customer's item answers like an unknown one. */
+function ownedBy(item: CatalogItem, customer: ResolvedCustomer | undefined): boolean {
+  if (!customer) return item.customer === undefined;
+  if (item.customer !== undefined && item.customer !== customer.name) return false;
+  return customer.workspaces.has(item.workspaceId.toLowerCase());
+}
+
+export interface AuthorizeOptions {
+  /** The caller's customer, when the policy has customers. */
+  customer?: ResolvedCustomer | undefined;
+  /** The kinds of item this endpoint embeds; another kind answers 404. */
+  kinds?: readonly ItemKind[];
+  /** What the caller asks for; refused with 403 when the policy grants less. */
+  access?: Access;
+}
+
+export function authorizeEmbed(policy: EmbedPolicy, claims: Claims, rawKey: string, options: AuthorizeOptions = {}): EmbedGrant {
   const key = normalizeItemKey(rawKey);
   const item = Object.hasOwn(policy.items, key) ? policy.items[key] : undefined;
-  if (!item) throw new BrokerError('not_found', `No embeddable item is named "${key}".`);
+  if (!item || !ownedBy(item, options.customer) || (options.kinds && !options.kinds.includes(item.type))) {
+    throw new BrokerError('not_found', `No embeddable item is named "${key}".`);
+  }
   const rule = policy.rules.find((r) => (r.allow.includes('*') || r.allow.includes(key)) && ruleMatches(r, claims));
   if (!rule) throw new BrokerError('forbidden', `The caller may not embed "${key}".`, { extensions: { reason: 'no_rule' } });
-  return { key, item, rule: rule.name, identity: buildIdentity(rule.identity, claims, rule.name) };
+  const itemCap: Access = item.type === 'dashboard' ? 'view' : (item.access ?? 'create');
+  const access = accessAtMost(rule.access ?? 'view', itemCap);
+  const wanted = options.access ?? 'view';
+  if (!accessCovers(access, wanted)) {
+    throw new BrokerError('forbidden', `The policy does not grant ${wanted} access to "${key}".`, { extensions: { reason: 'access_denied', rule: rule.name } });
+  }
+  return {
+    key,
+    item,
+    rule: rule.name,
+    identity: buildIdentity(rule.identity, claims, rule.name),
+    access,
+    ...(access === 'create' ? { targetWorkspaceId: rule.targetWorkspaceId ?? item.workspaceId } : {}),
+  };
 }

@@ -4,14 +4,58 @@ import schema from './embed-policy.schema.json';
 // The embed policy: a catalog of embeddable items and the rules that say who may embed them
 // and with which effective identity. Its JSON Schema is published beside this file.
 
-export interface ReportItem {
-  type: 'report';
+export type Access = 'view' | 'edit' | 'create';
+
+interface ItemBase {
   workspaceId: string;
-  reportId: string;
   description?: string;
+  /** Only callers of this customer may embed the item. */
+  customer?: string;
 }
 
-export type CatalogItem = ReportItem;
+/** A Power BI report or a paginated report: Get Report's reportType tells them apart. */
+export interface ReportItem extends ItemBase {
+  type: 'report';
+  reportId: string;
+  access?: Access;
+}
+
+export interface DatasetItem extends ItemBase {
+  type: 'dataset';
+  datasetId: string;
+  access?: Access;
+}
+
+/** Tiles are embedded through their dashboard: only tiles of a cataloged dashboard can be. */
+export interface DashboardItem extends ItemBase {
+  type: 'dashboard';
+  dashboardId: string;
+}
+
+export type CatalogItem = ReportItem | DatasetItem | DashboardItem;
+export type ItemKind = CatalogItem['type'];
+
+export interface DatasetOptions {
+  sso?: boolean;
+  aasLiveConnection?: boolean;
+}
+
+export interface CustomerServicePrincipal {
+  clientId: string;
+  objectId?: string;
+}
+
+export interface Customer {
+  values: string[];
+  workspaces: string[];
+  profileId?: string;
+  servicePrincipal?: CustomerServicePrincipal;
+}
+
+export interface Customers {
+  claim: string;
+  entries: Record<string, Customer>;
+}
 
 export interface ClaimRef {
   claim: string;
@@ -28,12 +72,17 @@ export interface PolicyRule {
   match: Record<string, string | string[]>;
   allow: string[];
   identity: IdentityTemplate;
+  access?: Access;
+  targetWorkspaceId?: string;
 }
 
 export interface EmbedPolicy {
   version: 1;
   items: Record<string, CatalogItem>;
   rules: PolicyRule[];
+  customers?: Customers;
+  datasets?: Record<string, DatasetOptions>;
+  servicePrincipalObjectId?: string;
 }
 
 export type ParsedPolicy = { ok: true; policy: EmbedPolicy } | { ok: false; problems: string[] };
@@ -61,6 +110,19 @@ function semanticProblems(policy: EmbedPolicy): string[] {
     }
     if (rule.allow.includes('*') && rule.allow.length > 1) problems.push(`${where}: "*" must be the only entry of allow`);
   });
+  const customers = policy.customers?.entries ?? {};
+  const owner = new Map<string, string>();
+  for (const [name, customer] of Object.entries(customers)) {
+    if (customer.profileId && customer.servicePrincipal) problems.push(`/customers/entries/${name}: a customer has a profile or its own service principal, not both`);
+    for (const value of customer.values) {
+      const other = owner.get(value);
+      if (other) problems.push(`/customers/entries/${name}: claim value "${value}" also belongs to "${other}"`);
+      owner.set(value, name);
+    }
+  }
+  for (const [key, item] of Object.entries(policy.items)) {
+    if (item.customer !== undefined && !Object.hasOwn(customers, item.customer)) problems.push(`/items/${key}: unknown customer "${item.customer}"`);
+  }
   return problems;
 }
 

@@ -4,7 +4,7 @@ import type { FetchLike } from '../auth/openIdDiscovery';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
 import { parseRetryAfterMs } from '../http/retryAfter';
 import { backoffMs, DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy } from './retryPolicy';
-import { datasetAnswer, embedTokenAnswer, reportAnswer } from './upstreamAnswers';
+import { dashboardAnswer, datasetAnswer, datasourcesAnswer, embedTokenAnswer, reportAnswer, tileAnswer, tilesAnswer } from './upstreamAnswers';
 
 // The Power BI REST calls the broker makes. Each call has its own timeout, retries within one
 // overall deadline, and keeps the upstream RequestId on every error: Microsoft support asks for it.
@@ -39,14 +39,67 @@ export interface DatasetInfo {
   name: string;
   isEffectiveIdentityRequired: boolean;
   isEffectiveIdentityRolesRequired: boolean;
+  /** The datasets a composite model reads with DirectQuery (and their workspace, when Power BI says). */
+  upstreamDatasets?: { id: string; workspaceId?: string }[];
+}
+
+export interface DashboardInfo {
+  id: string;
+  displayName: string;
+  embedUrl: string;
+}
+
+export interface TileInfo {
+  id: string;
+  title: string;
+  embedUrl: string;
+  reportId?: string;
+  datasetId?: string;
+}
+
+export interface DatasourceInfo {
+  datasourceType: string;
+  server?: string;
+  database?: string;
+}
+
+export interface TokenIdentity {
+  username: string;
+  roles?: string[];
+  customData?: string;
+  datasets: string[];
+  reports?: string[];
+  identityBlob?: { value: string };
 }
 
 export interface GenerateTokenV2Request {
   datasets: { id: string; xmlaPermissions?: 'Off' | 'ReadOnly' }[];
   reports: { id: string; allowEdit?: boolean }[];
   targetWorkspaces?: { id: string }[];
-  identities?: { username: string; roles?: string[]; customData?: string; datasets: string[]; reports?: string[] }[];
+  identities?: TokenIdentity[];
   lifetimeInMinutes?: number;
+}
+
+/** V1 GenerateToken: one dashboard or tile per token. */
+export type V1Target = { kind: 'dashboard'; workspaceId: string; dashboardId: string } | { kind: 'tile'; workspaceId: string; dashboardId: string; tileId: string };
+
+export interface GenerateTokenV1Request {
+  accessLevel: 'View';
+  identities?: TokenIdentity[];
+  lifetimeInMinutes?: number;
+}
+
+/** A service principal's access token, for calls made as a principal other than the broker's own. */
+export interface PrincipalToken {
+  getAccessToken: () => Promise<string>;
+  /** Power BI refused the token: drop it so the retry gets a new one. */
+  onTokenRejected?: () => void;
+}
+
+/** Who one call acts as: a profile of the principal (X-PowerBI-Profile-Id), another principal, or the broker's own. */
+export interface CallAs {
+  profileId?: string;
+  principal?: PrincipalToken;
 }
 
 export interface EmbedToken {
@@ -86,34 +139,64 @@ export class PowerBiClient {
     return this.now() + this.options.deadlineMs;
   }
 
-  async getReport(workspaceId: string, reportId: string, deadline = this.deadlineFromNow()): Promise<ReportInfo> {
-    const answer = await this.call('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/reports/${guid(reportId)}`, deadline);
+  async getReport(workspaceId: string, reportId: string, deadline = this.deadlineFromNow(), as: CallAs = {}): Promise<ReportInfo> {
+    const answer = await this.call('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/reports/${guid(reportId)}`, deadline, undefined, as);
     return reportAnswer(answer.body, reportId, answer.requestId);
   }
 
-  async getDataset(workspaceId: string, datasetId: string, deadline = this.deadlineFromNow()): Promise<DatasetInfo> {
-    const answer = await this.call('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/datasets/${guid(datasetId)}`, deadline);
+  async getDataset(workspaceId: string, datasetId: string, deadline = this.deadlineFromNow(), as: CallAs = {}): Promise<DatasetInfo> {
+    const answer = await this.call('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/datasets/${guid(datasetId)}`, deadline, undefined, as);
     return datasetAnswer(answer.body, datasetId, answer.requestId);
   }
 
-  async generateToken(request: GenerateTokenV2Request, deadline = this.deadlineFromNow()): Promise<EmbedToken> {
-    const answer = await this.call('POST', '/v1.0/myorg/GenerateToken', deadline, request);
+  async getDashboard(workspaceId: string, dashboardId: string, deadline = this.deadlineFromNow(), as: CallAs = {}): Promise<DashboardInfo> {
+    const answer = await this.call('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/dashboards/${guid(dashboardId)}`, deadline, undefined, as);
+    return dashboardAnswer(answer.body, dashboardId, answer.requestId);
+  }
+
+  async getTiles(workspaceId: string, dashboardId: string, deadline = this.deadlineFromNow(), as: CallAs = {}): Promise<TileInfo[]> {
+    const answer = await this.call('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/dashboards/${guid(dashboardId)}/tiles`, deadline, undefined, as);
+    return tilesAnswer(answer.body, answer.requestId);
+  }
+
+  async getTile(workspaceId: string, dashboardId: string, tileId: string, deadline = this.deadlineFromNow(), as: CallAs = {}): Promise<TileInfo> {
+    const answer = await this.call('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/dashboards/${guid(dashboardId)}/tiles/${guid(tileId)}`, deadline, undefined, as);
+    return tileAnswer(answer.body, tileId, answer.requestId);
+  }
+
+  /** Get Datasources In Group: how a paginated report's Power BI dataset is found. */
+  async getReportDatasources(workspaceId: string, reportId: string, deadline = this.deadlineFromNow(), as: CallAs = {}): Promise<DatasourceInfo[]> {
+    const answer = await this.call('GET', `/v1.0/myorg/groups/${guid(workspaceId)}/reports/${guid(reportId)}/datasources`, deadline, undefined, as);
+    return datasourcesAnswer(answer.body, answer.requestId);
+  }
+
+  async generateToken(request: GenerateTokenV2Request, deadline = this.deadlineFromNow(), as: CallAs = {}): Promise<EmbedToken> {
+    const answer = await this.call('POST', '/v1.0/myorg/GenerateToken', deadline, request, as);
     return embedTokenAnswer(answer.body, answer.requestId);
   }
 
-  private async call(method: string, path: string, deadline: number, body?: unknown): Promise<Answer> {
+  async generateTokenV1(target: V1Target, request: GenerateTokenV1Request, deadline = this.deadlineFromNow(), as: CallAs = {}): Promise<EmbedToken> {
+    const dashboard = `/v1.0/myorg/groups/${guid(target.workspaceId)}/dashboards/${guid(target.dashboardId)}`;
+    const path = target.kind === 'dashboard' ? `${dashboard}/GenerateToken` : `${dashboard}/tiles/${guid(target.tileId)}/GenerateToken`;
+    const answer = await this.call('POST', path, deadline, request, as);
+    return embedTokenAnswer(answer.body, answer.requestId);
+  }
+
+  private async call(method: string, path: string, deadline: number, body: unknown, as: CallAs): Promise<Answer> {
+    if (as.profileId !== undefined) guid(as.profileId);
+    const onTokenRejected = as.principal ? as.principal.onTokenRejected : this.options.onTokenRejected;
     const url = `${this.options.apiUrl.replace(/\/+$/, '')}${path}`;
     let last: Attempt = {};
     let tokenRenewed = false;
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
       if (deadline - this.now() <= 0) break;
-      last = await this.attempt(method, url, path, body, deadline);
+      last = await this.attempt(method, url, path, body, deadline, as);
       const { response } = last;
       if (response && !RETRYABLE_STATUSES.has(response.status)) {
         if (response.ok) return this.readJson(response);
-        if (!tokenRenewed && this.options.onTokenRejected && (await isTokenRejection(response))) {
+        if (!tokenRenewed && onTokenRejected && (await isTokenRejection(response))) {
           tokenRenewed = true;
-          this.options.onTokenRejected();
+          onTokenRejected();
           continue;
         }
         throw await this.refusal(response);
@@ -128,16 +211,21 @@ export class PowerBiClient {
     throw this.giveUp(last, deadline);
   }
 
-  private async attempt(method: string, url: string, path: string, body: unknown, deadline: number): Promise<Attempt> {
+  private async attempt(method: string, url: string, path: string, body: unknown, deadline: number, as: CallAs): Promise<Attempt> {
     // The token first: its wait (a cold Key Vault read and Entra call) counts against the
     // request's deadline, not against this call's own timeout.
-    const token = await this.tokenBefore(deadline);
+    const token = await this.tokenBefore(deadline, as.principal?.getAccessToken ?? this.options.getAccessToken);
     const started = this.now();
     const signal = AbortSignal.timeout(Math.max(1, Math.min(this.options.callTimeoutMs, deadline - started)));
     try {
       const response = await this.fetchFn(url, {
         method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(as.profileId !== undefined ? { 'x-powerbi-profile-id': as.profileId } : {}),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal,
       });
@@ -151,7 +239,7 @@ export class PowerBiClient {
     }
   }
 
-  private async tokenBefore(deadline: number): Promise<string> {
+  private async tokenBefore(deadline: number, getAccessToken: () => Promise<string>): Promise<string> {
     const remaining = deadline - this.now();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -161,7 +249,7 @@ export class PowerBiClient {
       );
     });
     try {
-      return await Promise.race([this.options.getAccessToken(), expired]);
+      return await Promise.race([getAccessToken(), expired]);
     } finally {
       clearTimeout(timer);
     }

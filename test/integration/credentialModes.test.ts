@@ -62,7 +62,7 @@ describe('POWERBI_CREDENTIAL', () => {
   describe('managed-identity', () => {
     it('signs in with a managed-identity assertion and never touches Key Vault', async () => {
       const broker = createBroker(loadConfig({ ...azure.settings, POWERBI_CREDENTIAL: 'managed-identity' }), { now });
-      const outcome = await broker.embedReport(alice, 'sales-overview');
+      const outcome = await broker.embedReport({ claims: alice }, 'sales-overview');
 
       expect(outcome.identityApplied).toBe(true);
       expect(azure.powerBi.decodeEmbedToken(outcome.config.accessToken).identities).toEqual([expect.objectContaining({ username: 'alice@contoso.example', roles: ['Region EU'] })]);
@@ -100,7 +100,7 @@ describe('POWERBI_CREDENTIAL', () => {
       azure.entra.setAppSecrets(DEMO_SERVICE_PRINCIPAL.clientId, []);
 
       const broker = createBroker(loadConfig(settings()), { now });
-      const outcome = await broker.embedReport(alice, 'sales-overview');
+      const outcome = await broker.embedReport({ claims: alice }, 'sales-overview');
       expect(outcome.config).toMatchObject({ type: 'report', tokenType: 'Embed' });
       expect(azure.powerBi.decodeEmbedToken(outcome.config.accessToken).identities).toEqual([expect.objectContaining({ username: 'alice@contoso.example' })]);
 
@@ -126,7 +126,7 @@ describe('POWERBI_CREDENTIAL', () => {
       azure.entra.setAppCertificates(DEMO_SERVICE_PRINCIPAL.clientId, [certPem]);
       azure.entra.setAppSecrets(DEMO_SERVICE_PRINCIPAL.clientId, []);
       const broker = createBroker(loadConfig(settings()), { now });
-      const outcome = await broker.embedReport(alice, 'sales-overview');
+      const outcome = await broker.embedReport({ claims: alice }, 'sales-overview');
       expect(outcome.config.tokenType).toBe('Embed');
       expect(entraTokenCalls().at(-1)).toMatchObject({ status: 200, body: { client_assertion_type: CLIENT_ASSERTION_TYPE } });
     });
@@ -137,7 +137,7 @@ describe('POWERBI_CREDENTIAL', () => {
       azure.keyVault.setSecret(CERTIFICATE_NAME, `${first.keyPem}${first.certPem}`, { contentType: 'application/x-pem-file' });
       azure.entra.setTokenLifetime(60 * 60);
       const broker = createBroker(loadConfig(settings()), { now });
-      await broker.embedReport(alice, 'sales-overview');
+      await broker.embedReport({ claims: alice }, 'sales-overview');
 
       // The operator rotates: Entra trusts only the new certificate, Key Vault holds it.
       const second = await makeCertificate();
@@ -148,7 +148,7 @@ describe('POWERBI_CREDENTIAL', () => {
 
       // 40 minutes on the Entra token is too short for the minimum: a new one is needed.
       offsetMs += 40 * 60_000;
-      const outcome = await broker.embedReport(alice, 'sales-overview');
+      const outcome = await broker.embedReport({ claims: alice }, 'sales-overview');
       expect(outcome.config.tokenType).toBe('Embed');
       expect(entraTokenCalls().map((c) => c.status)).toEqual([401, 200]);
       expect(keyVaultReads(CERTIFICATE_NAME)).toHaveLength(1);

@@ -26,12 +26,12 @@ describe('EMBED_MIN_LIFETIME_MINUTES', () => {
   afterAll(() => azure.close());
 
   it('refreshes the Entra token early so every embed token lives at least the minimum', async () => {
-    const first = await broker.embedReport(alice, 'sales-overview');
+    const first = await broker.embedReport({ claims: alice }, 'sales-overview');
     expect(minutesLeft(first.config.expiration)).toBeGreaterThanOrEqual(59);
 
     // 40 minutes on: the cached Entra token has 20 minutes left, less than the minimum.
     offsetMs = 40 * 60_000;
-    const second = await broker.embedReport(alice, 'sales-overview');
+    const second = await broker.embedReport({ claims: alice }, 'sales-overview');
     expect(second.config.tokenId).not.toBe(first.config.tokenId);
     expect(minutesLeft(second.config.expiration)).toBeGreaterThanOrEqual(30);
     const entraCalls = azure.entra.server.log.find({ method: 'POST', path: '/oauth2/v2.0/token' });
@@ -41,7 +41,7 @@ describe('EMBED_MIN_LIFETIME_MINUTES', () => {
   it('reuses a cached embed token only while it has the minimum left', async () => {
     offsetMs += 5 * 60_000;
     const before = azure.powerBi.log.count({ method: 'POST', path: /GenerateToken$/i });
-    const cached = await broker.embedReport(alice, 'sales-overview');
+    const cached = await broker.embedReport({ claims: alice }, 'sales-overview');
     expect(azure.powerBi.log.count({ method: 'POST', path: /GenerateToken$/i })).toBe(before);
     expect(minutesLeft(cached.config.expiration)).toBeGreaterThanOrEqual(30);
   });

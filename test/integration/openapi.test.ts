@@ -86,6 +86,8 @@ interface Exchange {
   /** The response object the answer must be checked against, when it is one of the host's. */
   documentedAs?: string;
   headers?: Record<string, string | RegExp>;
+  /** A JSON body to send. */
+  body?: unknown;
 }
 
 const EXCHANGES: Exchange[] = [
@@ -104,9 +106,18 @@ const EXCHANGES: Exchange[] = [
   { name: 'alice sends a key that is not a name', path: '/api/embed/reports/sales_overview', user: 'alice', status: 400, code: 'bad_request' },
   { name: 'no token', path: '/api/embed/reports/sales-overview', status: 401, code: 'unauthenticated', headers: { 'www-authenticate': 'Bearer' } },
   { name: 'a token that is not a JWT', path: '/api/embed/reports/sales-overview', authorization: 'Bearer not.a.token', status: 401, code: 'unauthenticated', headers: { 'www-authenticate': /^Bearer error="invalid_token"/ } },
+  { name: 'alice embeds two reports with one token', method: 'POST', path: '/api/embed', user: 'alice', body: { reports: [{ key: 'sales-overview', access: 'edit' }, { key: 'invoices' }] }, status: 200 },
+  { name: 'alice asks to create', method: 'POST', path: '/api/embed', user: 'alice', body: { reports: [{ key: 'sales-overview', access: 'create' }] }, status: 403, code: 'forbidden' },
+  { name: 'alice sends too many reports', method: 'POST', path: '/api/embed', user: 'alice', body: { reports: Array.from({ length: 51 }, (_, i) => ({ key: `r${i}` })) }, status: 400, code: 'bad_request' },
+  { name: 'alice sends a body that is not JSON', method: 'POST', path: '/api/embed', user: 'alice', body: '{', status: 400, code: 'invalid_json' },
+  { name: 'alice embeds an unknown key with the multi-item call', method: 'POST', path: '/api/embed', user: 'alice', body: { reports: [{ key: 'nope' }] }, status: 404, code: 'not_found' },
+  { name: 'alice embeds the dashboard', path: '/api/embed/dashboards/sales-dashboard', user: 'alice', status: 200 },
+  { name: 'alice embeds a tile', path: '/api/embed/dashboards/sales-dashboard/tiles/5a1e5000-0000-4000-8000-0000000000c1', user: 'alice', status: 200 },
+  { name: 'alice sends a tile id that is not a GUID', path: '/api/embed/dashboards/sales-dashboard/tiles/1', user: 'alice', status: 400, code: 'bad_request' },
+  { name: 'carol is refused the dashboard', path: '/api/embed/dashboards/sales-dashboard', user: 'carol', status: 403, code: 'forbidden' },
   { name: 'POST to liveness', method: 'POST', path: '/api/health', status: 405, code: 'method_not_allowed', documentedAs: '/x-host-responses/405', headers: { allow: 'GET' } },
   { name: 'DELETE an embed config', method: 'DELETE', path: '/api/embed/reports/sales-overview', user: 'alice', status: 405, code: 'method_not_allowed', documentedAs: '/x-host-responses/405', headers: { allow: 'GET' } },
-  { name: 'an unknown route', path: '/api/embed/dashboards/sales', user: 'alice', status: 404, code: 'route_not_found', documentedAs: '/x-host-responses/404' },
+  { name: 'an unknown route', path: '/api/embed/workbooks/sales', user: 'alice', status: 404, code: 'route_not_found', documentedAs: '/x-host-responses/404' },
   { name: 'a path outside the route prefix', path: '/health', status: 404, code: 'route_not_found', documentedAs: '/x-host-responses/404' },
   {
     name: 'Power BI keeps failing',
@@ -152,7 +163,11 @@ describe('openapi.yaml', () => {
   async function send(exchange: Exchange): Promise<Response> {
     exchange.before?.(app);
     const init: RequestInit = { method: exchange.method ?? 'GET' };
-    if (exchange.authorization) init.headers = { authorization: exchange.authorization };
+    if (exchange.body !== undefined) {
+      init.body = typeof exchange.body === 'string' ? exchange.body : JSON.stringify(exchange.body);
+      init.headers = { 'content-type': 'application/json' };
+    }
+    if (exchange.authorization) init.headers = { ...(init.headers as Record<string, string>), authorization: exchange.authorization };
     if (!exchange.user) return fetch(`${app.url}${exchange.path}`, init);
     let user = exchange.user;
     if (user === 'new') {

@@ -12,6 +12,7 @@ export const MAX_ITEMS_PER_TOKEN = 50;
 export const MAX_USERNAME_LENGTH = 256;
 export const MAX_ROLES = 50;
 export const MAX_ROLE_LENGTH = 50;
+export const MAX_IDENTITY_BLOB_BYTES = 10_240;
 
 export interface EffectiveIdentity {
   username: string;
@@ -67,6 +68,7 @@ function identity(raw: unknown, target: string): EffectiveIdentity {
   if (blob !== undefined) {
     const value = optionalString(asObject(blob, `${target}.identityBlob`), 'value', `${target}.identityBlob`);
     if (!value) throw invalidRequest('identityBlob.value must be provided.');
+    if (Buffer.byteLength(value, 'utf8') > MAX_IDENTITY_BLOB_BYTES) throw invalidRequest(`identityBlob.value must not exceed ${MAX_IDENTITY_BLOB_BYTES} bytes.`);
     identityBlob = { value };
   }
   return { username, roles, datasets, ...(reports ? { reports } : {}), ...(customData !== undefined ? { customData } : {}), ...(identityBlob ? { identityBlob } : {}) };

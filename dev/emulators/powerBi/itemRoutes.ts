@@ -2,7 +2,7 @@ import type { EmulatorServer } from '../core/emulatorServer';
 import { isMember, pathGuid, requireWorkspaceAccess } from './access';
 import type { PowerBiContext } from './context';
 import { datasetNotFound, entityNotFound } from './errors';
-import { dashboardResource, datasetResource, reportResource, tileResource, workspaceResource } from './resources';
+import { dashboardResource, datasetResource, reportDatasources, reportResource, tileResource, workspaceResource } from './resources';
 
 // Read endpoints: Get Groups, Get Report(s) / Dataset(s) / Dashboard(s) / Tile(s) In Group.
 
@@ -29,9 +29,16 @@ export function addItemRoutes(server: EmulatorServer, ctx: PowerBiContext): void
     return { status: 200, body: { '@odata.context': ctx.odataContext(`groups/${workspace.id}/$metadata#reports/$entity`), ...reportResource(report, ctx.urls, datasetWorkspaceId) } };
   });
 
+  server.route('GET', `${GROUP}/reports/:reportId/datasources`, async (req, params) => {
+    const workspace = requireWorkspaceAccess(ctx.model, await ctx.actor(req), params.groupId);
+    const report = ctx.model.report(pathGuid(params.reportId, 'reportId'));
+    if (!report || report.workspaceId !== workspace.id) throw entityNotFound();
+    return { status: 200, body: { '@odata.context': ctx.odataContext(`groups/${workspace.id}/$metadata#datasources`), value: reportDatasources(report) } };
+  });
+
   server.route('GET', `${GROUP}/datasets`, async (req, params) => {
     const workspace = requireWorkspaceAccess(ctx.model, await ctx.actor(req), params.groupId);
-    const value = ctx.model.datasetsIn(workspace.id).map((dataset) => datasetResource(dataset, ctx.urls));
+    const value = ctx.model.datasetsIn(workspace.id).map((dataset) => datasetResource(dataset, ctx.urls, (id) => ctx.model.dataset(id)?.workspaceId));
     return { status: 200, body: { '@odata.context': ctx.odataContext(`groups/${workspace.id}/$metadata#datasets`), value } };
   });
 
@@ -40,7 +47,7 @@ export function addItemRoutes(server: EmulatorServer, ctx: PowerBiContext): void
     const id = pathGuid(params.datasetId, 'datasetId');
     const dataset = ctx.model.dataset(id);
     if (!dataset || dataset.workspaceId !== workspace.id) throw datasetNotFound(id);
-    return { status: 200, body: { '@odata.context': ctx.odataContext(`groups/${workspace.id}/$metadata#datasets/$entity`), ...datasetResource(dataset, ctx.urls) } };
+    return { status: 200, body: { '@odata.context': ctx.odataContext(`groups/${workspace.id}/$metadata#datasets/$entity`), ...datasetResource(dataset, ctx.urls, (id) => ctx.model.dataset(id)?.workspaceId) } };
   });
 
   server.route('GET', `${GROUP}/dashboards`, async (req, params) => {

@@ -17,13 +17,14 @@ export function reportResource(report: Report, urls: EmbedUrls, datasetWorkspace
     embedUrl: urls.report(report),
     isFromPbix: !paginated,
     isOwnedByMe: false,
-    ...(report.datasetId ? { datasetId: report.datasetId, datasetWorkspaceId } : {}),
+    // Get Report of a paginated report does not carry its dataset: Get Datasources names it.
+    ...(report.datasetId && !paginated ? { datasetId: report.datasetId, datasetWorkspaceId } : {}),
     users: [],
     subscriptions: [],
   };
 }
 
-export function datasetResource(dataset: Dataset, urls: EmbedUrls): Record<string, unknown> {
+export function datasetResource(dataset: Dataset, urls: EmbedUrls, workspaceOf: (datasetId: string) => string | undefined): Record<string, unknown> {
   return {
     id: dataset.id,
     name: dataset.name,
@@ -37,7 +38,7 @@ export function datasetResource(dataset: Dataset, urls: EmbedUrls): Record<strin
     targetStorageMode: dataset.isAasLiveConnection ? 'NotApplicable' : 'Abf',
     createReportEmbedURL: urls.createReport(dataset),
     qnaEmbedURL: urls.qna(dataset),
-    upstreamDatasets: dataset.directQueryToDatasetIds.map((id) => ({ targetDatasetId: id })),
+    upstreamDatasets: dataset.directQueryToDatasetIds.map((id) => ({ targetDatasetId: id, groupId: workspaceOf(id) })),
     users: [],
   };
 }
@@ -65,4 +66,17 @@ export function tileResource(tile: Tile, workspaceId: string, urls: EmbedUrls): 
     ...(tile.reportId ? { reportId: tile.reportId } : {}),
     ...(tile.datasetId ? { datasetId: tile.datasetId } : {}),
   };
+}
+
+/** Get Datasources In Group for a report: a report on a Power BI dataset reads it as an Analysis Services source. */
+export function reportDatasources(report: Report): Record<string, unknown>[] {
+  if (!report.datasetId) return [];
+  return [
+    {
+      datasourceType: 'AnalysisServices',
+      connectionDetails: { server: 'pbiazure://api.powerbi.com', database: `sobe_wowvirtualserver-${report.datasetId}` },
+      datasourceId: report.datasetId,
+      gatewayId: '00000000-0000-0000-0000-000000000000',
+    },
+  ];
 }

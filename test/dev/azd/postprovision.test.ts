@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { runPostprovision, type PostprovisionOptions } from '../../../dev/azd/runPostprovision';
 import { formatReports, type StepReport } from '../../../dev/azd/stepReport';
-import { DEMO_SERVICE_PRINCIPAL, DEMO_TENANT_ID, DEMO_WORKSPACE_ID } from '../../../dev/emulators/demoWorld';
+import { DEMO_SANDBOX_WORKSPACE_ID, DEMO_SERVICE_PRINCIPAL, DEMO_TENANT_ID, DEMO_WORKSPACE_ID } from '../../../dev/emulators/demoWorld';
 import type { LocalAzure } from '../../../dev/emulators/localAzure';
 import { startTestAzure } from '../../helpers/localAzureForTests';
 import { deployerCredential } from './deployerCredential';
@@ -52,7 +52,7 @@ describe('the postprovision hook', () => {
     const model = azure.powerBi.exportModel();
     for (const workspace of model.workspaces ?? []) workspace.members = [];
     azure.powerBi.loadModel(model);
-    azure.powerBi.setWorkspaceUser(DEMO_WORKSPACE_ID, { identifier: DEPLOYER.objectId, principalType: 'App', groupUserAccessRight: 'Admin' });
+    for (const id of [DEMO_WORKSPACE_ID, DEMO_SANDBOX_WORKSPACE_ID]) azure.powerBi.setWorkspaceUser(id, { identifier: DEPLOYER.objectId, principalType: 'App', groupUserAccessRight: 'Admin' });
   }
 
   function env(extra: Record<string, string> = {}): Record<string, string> {
@@ -98,7 +98,11 @@ describe('the postprovision hook', () => {
     expect(steps['Key Vault credential']).toMatchObject({ status: 'done', todo: [] });
     expect(azure.keyVault.getSecretValue(SECRET_NAME)).toBe(azure.clientSecret);
 
-    expect(steps['Power BI workspace access']).toMatchObject({ status: 'done', lines: [`Workspace ${DEMO_WORKSPACE_ID}: added the service principal as Member.`] });
+    // The catalog's workspace and the Save As target; never a customer's (none in the demo policy).
+    expect(steps['Power BI workspace access']).toMatchObject({
+      status: 'done',
+      lines: [`Workspace ${DEMO_WORKSPACE_ID}: added the service principal as Member.`, `Workspace ${DEMO_SANDBOX_WORKSPACE_ID}: added the service principal as Member.`],
+    });
     expect(azure.powerBi.model.workspaceUsers(DEMO_WORKSPACE_ID)).toContainEqual({ identifier: DEMO_SERVICE_PRINCIPAL.objectId, principalType: 'App', groupUserAccessRight: 'Member' });
 
     expect(steps['Service principal may use the Power BI API']).toMatchObject({ status: 'unchanged', todo: [] });

@@ -3,7 +3,7 @@ import { KeyObject, randomUUID, webcrypto, X509Certificate } from 'node:crypto';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { ConfidentialClientApplication, type AuthError } from '@azure/msal-node';
 import * as x509 from '@peculiar/x509';
-import { AccessTokenError, EntraEmulator, TOKEN_EXCHANGE_AUDIENCE } from '../../../dev/emulators/entra';
+import { AccessTokenError, createSigningKey, EntraEmulator, TOKEN_EXCHANGE_AUDIENCE } from '../../../dev/emulators/entra';
 import { ManagedIdentityEmulator } from '../../../dev/emulators/managedIdentity';
 import { loadLocalCa } from '../../../dev/tls/localCa';
 
@@ -251,6 +251,65 @@ describe('managed identity as a federated credential', () => {
     const wrongSubject = randomUUID();
     entra.registerApp({ tenantId, clientId: wrongSubject, federatedCredentials: [{ issuer: `${entra.url}/${tenantId}/v2.0`, subject: randomUUID() }] });
     expect((await acquireError(app({ clientId: wrongSubject, clientAssertion: miAssertion }))).errorMessage).toContain('AADSTS700213');
+  });
+});
+
+describe('on-behalf-of', () => {
+  const clientId = randomUUID();
+  const secret = `secret-${randomUUID()}`;
+  const api = 'api://broker-under-test';
+  const issuer = 'https://users.test/v2.0';
+  const SQL = 'https://database.windows.net';
+  const userOid = randomUUID();
+  let sign: (payload: Record<string, unknown>) => Promise<string>;
+  const now = () => Math.floor(Date.now() / 1000);
+  const userToken = (claims: Record<string, unknown> = {}) => sign({ iss: issuer, aud: api, oid: userOid, sub: userOid, scp: 'access_as_user', preferred_username: 'u@contoso.test', iat: now(), exp: now() + 600, ...claims });
+
+  beforeAll(async () => {
+    entra.registerApp({ tenantId, clientId, secrets: [secret], identifierUris: [api] });
+    const key = await createSigningKey();
+    sign = key.sign;
+    entra.trustUserTokenIssuer(issuer, key.jwks);
+    sensitive.push(secret);
+  });
+
+  async function oboError(assertion: string): Promise<AuthError> {
+    try {
+      await app({ clientId, clientSecret: secret }).acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [`${SQL}/.default`] });
+    } catch (error) {
+      return error as AuthError;
+    }
+    throw new Error('expected the exchange to fail');
+  }
+
+  it('exchanges a user token issued to the app for the same user at another resource, with msal-node', async () => {
+    entra.server.log.clear();
+    const assertion = await userToken();
+    const result = await app({ clientId, clientSecret: secret }).acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes: [`${SQL}/.default`] });
+    sensitive.push(assertion, result!.accessToken);
+    const claims = await entra.verifyAccessToken(result!.accessToken, { audience: SQL });
+    expect(claims).toMatchObject({ aud: SQL, oid: userOid, appid: clientId, scp: 'user_impersonation', idtyp: 'user', preferred_username: 'u@contoso.test' });
+    expect(entra.server.log.find({ method: 'POST' })[0]?.body).toMatchObject({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', requested_token_use: 'on_behalf_of', assertion: '[redacted]' });
+  });
+
+  it.each([
+    ['issued to another app', { aud: 'api://someone-else' }],
+    ['an app-only token (no scp)', { scp: undefined }],
+    ['expired', { iat: now() - 7200, exp: now() - 3600 }],
+  ])('refuses an assertion %s with invalid_grant', async (_name, claims) => {
+    expect((await oboError(await userToken(claims))).errorCode).toBe('invalid_grant');
+  });
+
+  it('refuses an assertion signed by an issuer it does not trust', async () => {
+    const other = await createSigningKey();
+    const forged = await other.sign({ iss: issuer, aud: api, oid: userOid, scp: 'access_as_user', exp: now() + 600 });
+    expect((await oboError(forged)).errorCode).toBe('invalid_grant');
+  });
+
+  it('needs requested_token_use=on_behalf_of', async () => {
+    const res = await postToken({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: clientId, client_secret: secret, scope: `${SQL}/.default`, assertion: await userToken() });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_request' });
   });
 });
 

@@ -47,6 +47,21 @@ describe('PowerBiEmulator REST surface', () => {
       expect(res.body.embedUrl).toMatch(/\/rdlEmbed\?reportId=/);
     });
 
+    it("names a paginated report's dataset only in Get Datasources, as the service does", async () => {
+      const report = await pbi.call('GET', `${group(ids.wsMain)}/reports/${ids.rPaginated}`, { token });
+      expect(report.body).not.toHaveProperty('datasetId');
+      const sources = await pbi.call('GET', `${group(ids.wsMain)}/reports/${ids.rPaginated}/datasources`, { token });
+      expect(sources.status).toBe(200);
+      expect(sources.body.value).toEqual([expect.objectContaining({ datasourceType: 'AnalysisServices', connectionDetails: { server: 'pbiazure://api.powerbi.com', database: `sobe_wowvirtualserver-${ids.dsPlain}` } })]);
+      const foreign = await pbi.call('GET', `${group(ids.wsForeign)}/reports/${ids.rForeign}/datasources`, { token });
+      expect(foreign.status).toBe(403);
+    });
+
+    it("lists a composite model's DirectQuery sources with their workspace", async () => {
+      const res = await pbi.call('GET', `${group(ids.wsMain)}/datasets/${ids.dsComposite}`, { token });
+      expect(res.body.upstreamDatasets).toEqual([{ targetDatasetId: ids.dsShared, groupId: ids.wsShared }]);
+    });
+
     it('gets a dataset in a group with its RLS flags', async () => {
       const res = await pbi.call('GET', `${group(ids.wsMain)}/datasets/${ids.dsRls}`, { token });
       expect(res.status).toBe(200);

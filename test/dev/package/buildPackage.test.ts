@@ -99,7 +99,7 @@ describe('the deployment package', () => {
       encoding: 'utf8',
     });
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/Deployment package in .*from-script: 7 files, \d+ KiB/);
+    expect(run.stdout).toMatch(/Deployment package in .*from-script: 9 files, \d+ KiB/);
     expect(existsSync(join(target, 'dev', 'demo', 'embed-policy.json'))).toBe(true);
     // No ignore file of its own: azd then ships the folder as it is, less node_modules (there is none).
     expect(existsSync(join(target, '.funcignore'))).toBe(false);

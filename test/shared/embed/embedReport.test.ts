@@ -1,13 +1,11 @@
-import { embedReport, type EmbedReportDeps } from '../../../shared/embed/embedReport';
-import { EmbedTokenCache } from '../../../shared/embed/embedTokenCache';
-import { ItemMetadataCache } from '../../../shared/powerbi/itemMetadata';
-import { PowerBiClient, type EmbedToken, type GenerateTokenV2Request } from '../../../shared/powerbi/powerBiClient';
+import { embedReport } from '../../../shared/embed/embedReport';
+import type { Claims } from '../../../shared/policy/claims';
 import { samplePolicy } from '../policy/policyFixtures';
+import { datasetBody, fakeWorld, reportBody, T0 } from './fakePowerBi';
 
 // One report's embed configuration composed from the real policy, metadata cache and token
 // cache, with Power BI's metadata answered by a fake fetch and GenerateToken by a fake.
 
-const T0 = Date.UTC(2026, 4, 1, 12, 0, 0);
 const WORKSPACE = '11111111-1111-4111-8111-111111111111';
 const REPORT = '22222222-2222-4222-8222-222222222222';
 const DATASET = '44444444-4444-4444-8444-444444444444';
@@ -18,34 +16,26 @@ const TENANT = '66666666-6666-4666-8666-666666666666';
 const salesUser = { preferred_username: 'alice@contoso.example', oid: 'a11ce000-0000-4000-8000-000000000001', roles: ['Sales.EU'], tid: TENANT };
 
 function world() {
-  const metadataCalls: string[] = [];
-  const generated: GenerateTokenV2Request[] = [];
-  const fetch = async (url: string) => {
-    const path = new URL(url).pathname;
-    metadataCalls.push(path);
-    const id = path.split('/').at(-1) as string;
-    const datasetOf: Record<string, string> = { [REPORT]: DATASET, [FINANCE_REPORT]: FINANCE_DATASET };
-    if (path.includes('/reports/')) return Response.json({ id, name: 'r', datasetId: datasetOf[id], embedUrl: `https://app.powerbi.test/reportEmbed?reportId=${id}&groupId=${WORKSPACE}`, reportType: 'PowerBIReport' });
-    const rls = id === DATASET;
-    return Response.json({ id, name: 'd', isEffectiveIdentityRequired: rls, isEffectiveIdentityRolesRequired: rls });
-  };
-  const client = new PowerBiClient({ apiUrl: 'https://api.powerbi.test', getAccessToken: async () => 'sp-token', fetch, callTimeoutMs: 5000, deadlineMs: 5000, now: () => T0, sleep: async () => undefined });
-  const deps: EmbedReportDeps = {
-    policy: samplePolicy(),
-    metadata: new ItemMetadataCache(client, { ttlMs: 60_000, maxItems: 10 }),
-    tokens: new EmbedTokenCache(30 * 60_000, () => T0),
-    generateToken: async (request): Promise<EmbedToken> => {
-      generated.push(request);
-      return { token: `embed-token-${generated.length}`, tokenId: `0f0e0d0c-0000-4000-8000-00000000000${generated.length}`, expiration: new Date(T0 + 60 * 60_000).toISOString() };
+  const w = fakeWorld(samplePolicy(), {
+    reports: { [`${WORKSPACE}/${REPORT}`]: reportBody(WORKSPACE, REPORT, { datasetId: DATASET }), [`${WORKSPACE}/${FINANCE_REPORT}`]: reportBody(WORKSPACE, FINANCE_REPORT, { datasetId: FINANCE_DATASET }) },
+    datasets: { [`${WORKSPACE}/${DATASET}`]: datasetBody(DATASET, true), [`${WORKSPACE}/${FINANCE_DATASET}`]: datasetBody(FINANCE_DATASET, false) },
+  });
+  return {
+    deps: w.deps,
+    get metadataCalls() {
+      return w.calls.map((c) => c.path);
     },
+    get generated() {
+      return w.generated.map((g) => g.request);
+    },
+    caller: (claims: Claims) => w.callerOf(claims),
   };
-  return { deps, metadataCalls, generated };
 }
 
 describe('embedReport', () => {
   it('returns an embed config for powerbi-client with the RLS identity from claims and policy', async () => {
     const w = world();
-    const outcome = await embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000);
+    const outcome = await embedReport(w.deps, w.caller(salesUser), 'sales-overview', T0 + 5000);
     expect(outcome).toEqual({
       rule: 'sales',
       identityApplied: true,
@@ -72,7 +62,7 @@ describe('embedReport', () => {
 
   it('sends no identity for a report whose dataset has no RLS', async () => {
     const w = world();
-    const outcome = await embedReport(w.deps, { oid: 'f1', scp: 'Finance.Read', tid: TENANT }, 'finance', T0 + 5000);
+    const outcome = await embedReport(w.deps, w.caller({ oid: 'f1', scp: 'Finance.Read', tid: TENANT }), 'finance', T0 + 5000);
     expect(outcome.identityApplied).toBe(false);
     expect(outcome.rule).toBe('finance-scope');
     expect(w.generated).toEqual([{ datasets: [{ id: FINANCE_DATASET }], reports: [{ id: FINANCE_REPORT, allowEdit: false }] }]);
@@ -80,8 +70,8 @@ describe('embedReport', () => {
 
   it('serves a repeat request from the caches: no metadata call, no GenerateToken', async () => {
     const w = world();
-    const first = await embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000);
-    const second = await embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000);
+    const first = await embedReport(w.deps, w.caller(salesUser), 'sales-overview', T0 + 5000);
+    const second = await embedReport(w.deps, w.caller(salesUser), 'sales-overview', T0 + 5000);
     expect(second.config).toEqual(first.config);
     expect(w.generated).toHaveLength(1);
     expect(w.metadataCalls).toHaveLength(2);
@@ -89,8 +79,8 @@ describe('embedReport', () => {
 
   it('gives another user of the same report another token', async () => {
     const w = world();
-    const alice = await embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000);
-    const bob = await embedReport(w.deps, { ...salesUser, preferred_username: 'bob@contoso.example', roles: ['Sales.US'] }, 'sales-overview', T0 + 5000);
+    const alice = await embedReport(w.deps, w.caller(salesUser), 'sales-overview', T0 + 5000);
+    const bob = await embedReport(w.deps, w.caller({ ...salesUser, preferred_username: 'bob@contoso.example', roles: ['Sales.US'] }), 'sales-overview', T0 + 5000);
     expect(bob.config.accessToken).not.toBe(alice.config.accessToken);
     expect(w.generated[1]?.identities).toEqual([{ username: 'bob@contoso.example', roles: ['Viewer', 'Region US'], customData: TENANT, datasets: [DATASET] }]);
     expect(w.metadataCalls).toHaveLength(2);
@@ -102,7 +92,7 @@ describe('embedReport', () => {
     ['a key that is not a name', salesUser, '../groups', 'bad_request'],
   ])('refuses %s before any Power BI call', async (_name, claims, key, code) => {
     const w = world();
-    await expect(embedReport(w.deps, claims, key, T0 + 5000)).rejects.toMatchObject({ code });
+    await expect(embedReport(w.deps, w.caller(claims), key, T0 + 5000)).rejects.toMatchObject({ code });
     expect(w.metadataCalls).toHaveLength(0);
     expect(w.generated).toHaveLength(0);
   });
@@ -111,12 +101,12 @@ describe('embedReport', () => {
     const w = world();
     let fail = true;
     const generateToken = w.deps.generateToken;
-    w.deps.generateToken = async (request, deadline) => {
+    w.deps.generateToken = async (request, deadline, access) => {
       if (fail) throw Object.assign(new Error('GenerateToken failed'), { code: 'upstream_error' });
-      return generateToken(request, deadline);
+      return generateToken(request, deadline, access);
     };
-    await expect(embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000)).rejects.toThrow('GenerateToken failed');
+    await expect(embedReport(w.deps, w.caller(salesUser), 'sales-overview', T0 + 5000)).rejects.toThrow('GenerateToken failed');
     fail = false;
-    await expect(embedReport(w.deps, salesUser, 'sales-overview', T0 + 5000)).resolves.toMatchObject({ config: { accessToken: 'embed-token-1' } });
+    await expect(embedReport(w.deps, w.caller(salesUser), 'sales-overview', T0 + 5000)).resolves.toMatchObject({ config: { accessToken: 'embed-token-1' } });
   });
 });

@@ -21,6 +21,7 @@ describe('authorizeEmbed', () => {
       item: expect.objectContaining({ reportId: REPORT }),
       rule: 'sales',
       identity: { username: 'alice@contoso.com', roles: ['Viewer', 'Region EU'], customData: 'tenant-a' },
+      access: 'view',
     });
   });
 

@@ -304,3 +304,65 @@ describe('PowerBiClient deadline', () => {
     expect(sent).toHaveLength(1);
   });
 });
+
+describe('PowerBiClient per-call options and the other item kinds', () => {
+  const DASHBOARD = '5a1e5000-0000-4000-8000-0000000000b1';
+  const TILE = '5a1e5000-0000-4000-8000-0000000000c1';
+  const PROFILE = '5a1e5000-0000-4000-8000-0000000000e1';
+  const dashboardBody = { id: DASHBOARD, displayName: 'Sales', embedUrl: `https://app.powerbi.test/dashboardEmbed?dashboardId=${DASHBOARD}` };
+  const tileBody = { id: TILE, title: 'Sales by region', embedUrl: `https://app.powerbi.test/embed?dashboardId=${DASHBOARD}&tileId=${TILE}`, reportId: REPORT, datasetId: DATASET };
+
+  it('sends X-PowerBI-Profile-Id when the call acts as a profile, and another principal token when asked', async () => {
+    const h = harness([json(200, REPORT_BODY), json(200, REPORT_BODY)]);
+    await h.client.getReport(WORKSPACE, REPORT, undefined, { profileId: PROFILE });
+    expect(h.sent[0]?.init?.headers).toEqual({ authorization: `Bearer ${ACCESS_TOKEN}`, accept: 'application/json', 'x-powerbi-profile-id': PROFILE });
+    await h.client.getReport(WORKSPACE, REPORT, undefined, { principal: { getAccessToken: async () => 'customer-token' } });
+    expect(h.sent[1]?.init?.headers).toEqual({ authorization: 'Bearer customer-token', accept: 'application/json' });
+  });
+
+  it('refuses a profile id that is not a GUID before any call', async () => {
+    const h = harness([]);
+    await expect(h.client.getReport(WORKSPACE, REPORT, undefined, { profileId: 'x\r\nHost: evil' })).rejects.toMatchObject({ code: 'upstream_invalid_response' });
+    expect(h.sent).toHaveLength(0);
+  });
+
+  it('drops the other principal token, not its own, when Power BI refuses it', async () => {
+    let ownDropped = 0;
+    let customerDropped = 0;
+    const h = harness([json(401, { error: { code: 'TokenExpired' } }), json(200, REPORT_BODY)], { onTokenRejected: () => (ownDropped += 1) });
+    await h.client.getReport(WORKSPACE, REPORT, undefined, { principal: { getAccessToken: async () => 'customer-token', onTokenRejected: () => (customerDropped += 1) } });
+    expect({ ownDropped, customerDropped }).toEqual({ ownDropped: 0, customerDropped: 1 });
+  });
+
+  it('reads dashboards, tiles and data sources, and posts V1 tokens to the item path', async () => {
+    const token = { token: 'embed-token', tokenId: '0f0e0d0c-0000-4000-8000-000000000001', expiration: '2027-01-15T10:00:00Z' };
+    const sources = { value: [{ datasourceType: 'AnalysisServices', connectionDetails: { server: 'pbiazure://api.powerbi.com', database: `sobe_wowvirtualserver-${DATASET}` } }] };
+    const h = harness([json(200, dashboardBody), json(200, { value: [tileBody] }), json(200, tileBody), json(200, sources), json(200, token), json(200, token)]);
+    await expect(h.client.getDashboard(WORKSPACE, DASHBOARD)).resolves.toEqual(dashboardBody);
+    await expect(h.client.getTiles(WORKSPACE, DASHBOARD)).resolves.toEqual([tileBody]);
+    await expect(h.client.getTile(WORKSPACE, DASHBOARD, TILE)).resolves.toEqual(tileBody);
+    await expect(h.client.getReportDatasources(WORKSPACE, REPORT)).resolves.toEqual([{ datasourceType: 'AnalysisServices', server: 'pbiazure://api.powerbi.com', database: `sobe_wowvirtualserver-${DATASET}` }]);
+    await h.client.generateTokenV1({ kind: 'dashboard', workspaceId: WORKSPACE, dashboardId: DASHBOARD }, { accessLevel: 'View' });
+    await h.client.generateTokenV1({ kind: 'tile', workspaceId: WORKSPACE, dashboardId: DASHBOARD, tileId: TILE }, { accessLevel: 'View' });
+    expect(h.sent.map((s) => new URL(s.url).pathname)).toEqual([
+      `/v1.0/myorg/groups/${WORKSPACE}/dashboards/${DASHBOARD}`,
+      `/v1.0/myorg/groups/${WORKSPACE}/dashboards/${DASHBOARD}/tiles`,
+      `/v1.0/myorg/groups/${WORKSPACE}/dashboards/${DASHBOARD}/tiles/${TILE}`,
+      `/v1.0/myorg/groups/${WORKSPACE}/reports/${REPORT}/datasources`,
+      `/v1.0/myorg/groups/${WORKSPACE}/dashboards/${DASHBOARD}/GenerateToken`,
+      `/v1.0/myorg/groups/${WORKSPACE}/dashboards/${DASHBOARD}/tiles/${TILE}/GenerateToken`,
+    ]);
+  });
+
+  it.each([
+    ['a dashboard with an http embed URL', (c: PowerBiClient) => c.getDashboard(WORKSPACE, DASHBOARD), { ...dashboardBody, embedUrl: 'http://evil.test' }],
+    ['another dashboard than asked', (c: PowerBiClient) => c.getDashboard(WORKSPACE, DASHBOARD), { ...dashboardBody, id: TILE }],
+    ['a tile whose dataset is not a GUID', (c: PowerBiClient) => c.getTile(WORKSPACE, DASHBOARD, TILE), { ...tileBody, datasetId: '../x' }],
+    ['a tile list without value', (c: PowerBiClient) => c.getTiles(WORKSPACE, DASHBOARD), [tileBody]],
+    ['data sources that are not a list', (c: PowerBiClient) => c.getReportDatasources(WORKSPACE, REPORT), { value: 'x' }],
+    ['a dataset whose upstream dataset is not a GUID', (c: PowerBiClient) => c.getDataset(WORKSPACE, DATASET), { id: DATASET, upstreamDatasets: [{ targetDatasetId: 'x' }] }],
+  ])('answers upstream_invalid_response for %s', async (_name, call, body) => {
+    const h = harness([json(200, body)]);
+    await expect(call(h.client)).rejects.toMatchObject({ code: 'upstream_invalid_response' });
+  });
+});

@@ -103,6 +103,8 @@ describe('PowerBiEmulator GenerateToken', () => {
       await expectInvalid({ ...base, identities: [{ ...region(), roles: ['r'.repeat(51)] }] }, /between 1 and 50/);
       await expectInvalid({ ...base, identities: [{ ...region(), roles: ['Region,Manager'] }] }, /comma/);
       await expectInvalid({ ...base, identities: [{ ...region(), datasets: [] }] }, /datasets it applies to/);
+      await expectInvalid({ ...base, identities: [{ ...region(), identityBlob: { value: 'b'.repeat(10_241) } }] }, /10240 bytes/);
+      expect((await generate({ ...base, identities: [{ ...region(), identityBlob: { value: 'b'.repeat(10_240) } }] })).status).toBe(200);
     });
 
     it('allows at most 50 datasets, reports and target workspaces', async () => {
