@@ -83,11 +83,22 @@ param rlsAppRoles array = [
   'Sales.US'
 ]
 
-@description('Comma-separated origins of the SPA allowed by CORS, e.g. "https://app.contoso.com,http://localhost:5173".')
+@description('Comma-separated origins allowed by CORS besides the Static Web App\'s own (always allowed), e.g. "https://app.contoso.com,http://localhost:5173".')
 param corsAllowedOrigins string = ''
 
-@description('Comma-separated redirect URIs of the SPA app registration. Empty: the CORS origins.')
+@description('Comma-separated redirect URIs of the SPA app registration besides the Static Web App\'s URL (always registered). Empty: each CORS origin followed by /.')
 param spaRedirectUris string = ''
+
+@description('Region of the Static Web App hosting the SPA. Empty: the Static Web Apps region nearest to location.')
+@allowed([
+  ''
+  'centralus'
+  'eastasia'
+  'eastus2'
+  'westeurope'
+  'westus2'
+])
+param staticWebAppLocation string = ''
 
 // ---- broker settings (ARCHITECTURE.md, "Configuration contract") ----
 
@@ -189,7 +200,7 @@ var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
 
 var corsOrigins = filter(map(split(corsAllowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
-var spaRedirectUriList = empty(trim(spaRedirectUris)) ? corsOrigins : filter(map(split(spaRedirectUris, ','), uri => trim(uri)), uri => !empty(uri))
+var extraSpaRedirectUris = empty(trim(spaRedirectUris)) ? map(corsOrigins, origin => '${origin}/') : filter(map(split(spaRedirectUris, ','), uri => trim(uri)), uri => !empty(uri))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -232,6 +243,19 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+// The sample SPA (azure.yaml service `web`). Its origin is allowed by the function app's CORS and
+// is a redirect URI of the SPA app registration, both from the site's hostname in this deployment.
+module staticWebApp 'modules/staticWebApp.bicep' = {
+  name: 'staticWebApp'
+  scope: rg
+  params: {
+    name: '${abbrs.webStaticSites}web-${resourceToken}'
+    location: location
+    siteLocation: staticWebAppLocation
+    tags: tags
+  }
+}
+
 // Audience of the managed-identity token the Power BI app's federated credential accepts: it
 // follows the Entra cloud of POWERBI_CLOUD (USGov, i.e. GCC, signs in with the public cloud's Entra).
 var tokenExchangeAudiences = {
@@ -252,7 +276,7 @@ module appRegistrations 'modules/appRegistrations.bicep' = if (createAppRegistra
     federatedCredentialAudience: tokenExchangeAudiences[powerBiCloud]
     rlsAppRoles: rlsAppRoles
     createSpaApp: createSpaAppRegistration
-    spaRedirectUris: spaRedirectUriList
+    spaRedirectUris: union(['${staticWebApp.outputs.origin}/'], extraSpaRedirectUris)
   }
 }
 
@@ -299,7 +323,7 @@ module functionApp 'modules/functionApp.bicep' = {
     storageBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
-    corsAllowedOrigins: corsOrigins
+    corsAllowedOrigins: union([staticWebApp.outputs.origin], corsOrigins)
     maximumInstanceCount: functionMaximumInstanceCount
     powerBiClientId: powerBiClientId
     powerBiCredential: effectivePowerBiCredential
@@ -345,4 +369,9 @@ output AUTH_AUDIENCE string = join(authAudiences, ',')
 output API_CLIENT_ID string = apiClientId
 output API_SCOPE string = empty(apiIdentifierUri) ? 'api://${apiClientId}/access_as_user' : '${apiIdentifierUri}/access_as_user'
 output SPA_CLIENT_ID string = appRegistrations.?outputs.spaClientId ?? ''
+// What the SPA's deployment (dist/dev/azd/predeployWeb.js) puts in its config.json.
+output SERVICE_WEB_NAME string = staticWebApp.outputs.name
+output WEB_URL string = '${staticWebApp.outputs.origin}/'
+output SPA_ORIGIN string = staticWebApp.outputs.origin
+output SPA_AUTHORITY string = '${environment().authentication.loginEndpoint}${tenant().tenantId}'
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

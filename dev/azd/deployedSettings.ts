@@ -124,6 +124,6 @@ export function deployedSettings(env: Environment, options: { endpointOverrides?
     if (given && options.endpointOverrides) settings[name] = given;
     else if (given) notes.push(`${name} is not a template parameter: the deployed app derives it from POWERBI_CLOUD`);
   }
-  if (!value(env, 'CORS_ALLOWED_ORIGINS')) notes.push('CORS_ALLOWED_ORIGINS is empty: no browser origin may call the API until you set it (`azd env set CORS_ALLOWED_ORIGINS "https://app.contoso.com"`)');
+  if (!value(env, 'CORS_ALLOWED_ORIGINS')) notes.push('CORS_ALLOWED_ORIGINS is empty: only the sample SPA\'s Static Web App may call the API from a browser (add your own app\'s origin with `azd env set CORS_ALLOWED_ORIGINS "https://app.contoso.com"`)');
   return { settings, problems, notes };
 }

@@ -5,6 +5,7 @@ import { CLOUDS as POWERBI_CLOUDS, CLOUD_NAMES } from '../../shared/config/cloud
 import { CLOUDS, SUBSCRIPTION_ID, TENANT_ID, TemplateError, runtimeValue, type Deployed, type Deployment, type Json, type Template } from './arm';
 import { compileInfra, describeWithBicep, diagnostics, graphModule, infraDir, repoRoot, type Compiled } from './bicepCli';
 import { declarations } from './bicepText';
+import { webDeployment, type StaticWebAppConfig } from '../../dev/azd/webDeployment';
 import { BUILT_IN_ROLES, DEPLOYER_PRINCIPAL_ID, appSettings, deployMain, get, idOf, ofType, single, type Scenario } from './infraFixture';
 
 // The templates, compiled by the real Bicep CLI and deployed on paper (./arm.ts) for the parameter
@@ -17,6 +18,8 @@ const FLEX_REGIONS = new Set(
   ),
 );
 const FLEX_MEMORY_MB = [512, 2048, 4096];
+/** Regions that offer Static Web Apps (`az provider show -n Microsoft.Web --query "resourceTypes[?resourceType=='staticSites'].locations"`). */
+const STATIC_WEB_APP_REGIONS = ['centralus', 'eastasia', 'eastus2', 'westeurope', 'westus2'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const bicepFiles = (dir: string): string[] =>
@@ -43,6 +46,7 @@ describeWithBicep('infra templates, compiled', (bicep) => {
   const storageOf = (d: Deployment) => single(d, 'Microsoft.Storage/storageAccounts');
   const vaultOf = (d: Deployment) => single(d, 'Microsoft.KeyVault/vaults');
   const insightsOf = (d: Deployment) => single(d, 'Microsoft.Insights/components');
+  const staticSiteOf = (d: Deployment) => single(d, 'Microsoft.Web/staticSites');
   const runtime = (resource: Deployed, property: string) => runtimeValue(resource.type, resource.name, property);
 
   describe('the compiler', () => {
@@ -94,11 +98,12 @@ describeWithBicep('infra templates, compiled', (bicep) => {
       expect((compiled.template('main.json').parameters ?? {}).powerBiCloud?.allowedValues).toEqual([...CLOUD_NAMES]);
     });
 
-    it('places every resource in the chosen region', () => {
+    it('places every resource in the chosen region, the Static Web App in the nearest one that offers it', () => {
       const d = deployment({ parameters: { location: 'swedencentral' } });
-      const located = d.resources.filter((resource) => 'location' in resource.body);
+      const located = d.resources.filter((resource) => 'location' in resource.body && resource.type !== 'Microsoft.Web/staticSites');
       expect(located.length).toBeGreaterThan(8);
       expect(located.filter((resource) => resource.body.location !== 'swedencentral').map((r) => `${r.type} ${r.name}`)).toEqual([]);
+      expect(staticSiteOf(d).body.location).toBe('westeurope');
     });
   });
 
@@ -224,15 +229,53 @@ describeWithBicep('infra templates, compiled', (bicep) => {
       for (const [name, service] of Object.entries(azureYaml.services)) {
         const resource = byService[name] as Deployed;
         if (service.host === 'function') expect({ name, type: resource.type, kind: resource.body.kind }).toEqual({ name, type: 'Microsoft.Web/sites', kind: expect.stringContaining('functionapp') });
+        else expect({ name, host: service.host, type: resource.type }).toEqual({ name, host: 'staticwebapp', type: 'Microsoft.Web/staticSites' });
       }
       expect(d.outputs.SERVICE_API_NAME).toBe(siteOf(d).name);
+      expect(d.outputs.SERVICE_WEB_NAME).toBe(staticSiteOf(d).name);
     });
 
-    it('allows the configured CORS origins exactly, never *', () => {
+    it('allows the Static Web App\'s origin and the configured CORS origins exactly, never *', () => {
       const origins = deployment({ parameters: { corsAllowedOrigins: ' https://app.contoso.com, http://localhost:5173 ,' } });
-      expect(get(siteOf(origins), 'properties.siteConfig.cors')).toEqual({ allowedOrigins: ['https://app.contoso.com', 'http://localhost:5173'], supportCredentials: false });
-      expect(get(siteOf(deployment()), 'properties.siteConfig.cors')).toEqual({ allowedOrigins: [], supportCredentials: false });
+      const spaOrigin = `https://${runtime(staticSiteOf(origins), 'defaultHostname')}`;
+      expect(get(siteOf(origins), 'properties.siteConfig.cors')).toEqual({ allowedOrigins: [spaOrigin, 'https://app.contoso.com', 'http://localhost:5173'], supportCredentials: false });
+      expect(get(siteOf(deployment()), 'properties.siteConfig.cors')).toEqual({ allowedOrigins: [spaOrigin], supportCredentials: false });
+      expect(deployment().outputs.SPA_ORIGIN).toBe(spaOrigin);
+      // Listed twice, allowed once.
+      expect(get(siteOf(deployment({ parameters: { corsAllowedOrigins: 'https://app.contoso.com,https://app.contoso.com' } })), 'properties.siteConfig.cors.allowedOrigins')).toEqual([spaOrigin, 'https://app.contoso.com']);
       for (const d of [origins, deployment()]) expect(JSON.stringify(get(siteOf(d), 'properties.siteConfig.cors'))).not.toContain('*');
+    });
+  });
+
+  describe('the Static Web App (the SPA)', () => {
+    it('is one Free-plan site, deployed by azd rather than a repository workflow, with no staging environments', () => {
+      const site = staticSiteOf(deployment());
+      expect(site.body.sku).toEqual({ name: 'Free', tier: 'Free' });
+      expect(get(site, 'properties.provider')).toBe('Custom');
+      expect(get(site, 'properties.stagingEnvironmentPolicy')).toBe('Disabled');
+      expect(get(site, 'tags')).toEqual({ 'azd-env-name': 'dev', 'azd-service-name': 'web' });
+    });
+
+    it('lands in a region that offers Static Web Apps for every region the template offers, or the one chosen', () => {
+      const locations = ((compiled.template('main.json').parameters ?? {}).location?.allowedValues ?? []).map(String);
+      expect(locations.length).toBeGreaterThan(10);
+      const placed = locations.map((location) => ({ location, site: String(staticSiteOf(deployment({ parameters: { location } })).body.location) }));
+      expect(placed.filter(({ site }) => !STATIC_WEB_APP_REGIONS.includes(site))).toEqual([]);
+      for (const region of STATIC_WEB_APP_REGIONS) expect(placed.find(({ location }) => location === region)?.site ?? region).toBe(region);
+      expect(staticSiteOf(deployment({ parameters: { location: 'japaneast', staticWebAppLocation: 'westus2' } })).body.location).toBe('westus2');
+      expect((compiled.template('main.json').parameters ?? {}).staticWebAppLocation?.allowedValues).toEqual(['', ...STATIC_WEB_APP_REGIONS]);
+    });
+
+    it('is a redirect URI of the SPA app registration (https://<site>/), with each CORS origin or the URIs given', () => {
+      const spaUrl = (d: Deployment) => `https://${runtime(staticSiteOf(d), 'defaultHostname')}/`;
+      const byDefault = deployment();
+      expect(byDefault.moduleParameters.appRegistrations?.spaRedirectUris).toEqual([spaUrl(byDefault)]);
+      expect(byDefault.outputs.WEB_URL).toBe(spaUrl(byDefault));
+      const cors = deployment({ parameters: { corsAllowedOrigins: 'https://app.contoso.com, http://localhost:5173' } });
+      expect(cors.moduleParameters.appRegistrations?.spaRedirectUris).toEqual([spaUrl(cors), 'https://app.contoso.com/', 'http://localhost:5173/']);
+      const given = deployment({ parameters: { corsAllowedOrigins: 'https://app.contoso.com', spaRedirectUris: 'https://app.contoso.com/signed-in, http://localhost:5173/' } });
+      expect(given.moduleParameters.appRegistrations?.spaRedirectUris).toEqual([spaUrl(given), 'https://app.contoso.com/signed-in', 'http://localhost:5173/']);
+      expect(deployment({ parameters: { createSpaAppRegistration: false } }).moduleParameters.appRegistrations?.createSpaApp).toBe(false);
     });
   });
 
@@ -507,6 +550,23 @@ describeWithBicep('infra templates, compiled', (bicep) => {
       });
       expect(d.outputs.API_SCOPE).toBe(`${String(appSettings(d).AUTH_AUDIENCE).split(',')[1]}/access_as_user`);
       expect(single(d, 'Microsoft.Resources/resourceGroups').name).toBe(d.outputs.AZURE_RESOURCE_GROUP);
+    });
+
+    it('are all the SPA\'s deployment needs: its config.json names the API, the SPA app, its authority and the API\'s scope', () => {
+      const d = deployment({ parameters: { embedPolicyPath: 'dev/demo/embed-policy.json' } });
+      const settings = appSettings(d);
+      expect(String(settings.AUTH_AUDIENCE).split(',')).toContain(d.outputs.API_CLIENT_ID);
+      expect(settings.AUTH_ALLOWED_CLIENT_IDS).toBe(d.outputs.SPA_CLIENT_ID);
+      expect(d.outputs.SPA_AUTHORITY).toBe(`https://login.microsoftonline.com/${TENANT_ID}`);
+      expect(`${String(d.outputs.SPA_AUTHORITY)}/v2.0`).toBe(settings.AUTH_ISSUER);
+      // What azd hands the predeploy hook: every output (runtime hostnames made concrete) and the env values.
+      const env = Object.fromEntries(Object.entries(d.outputs).map(([name, value]) => [name, String(value).replace(/«[^»]+»/g, 'host.example.net')]));
+      const baseConfig = JSON.parse(readFileSync(path.join(repoRoot, 'web', 'public', 'staticwebapp.config.json'), 'utf8')) as StaticWebAppConfig;
+      const result = webDeployment({ env: { ...env, EMBED_POLICY_PATH: 'dev/demo/embed-policy.json' }, baseConfig, readRepoFile: (file) => readFileSync(path.join(repoRoot, file), 'utf8') });
+      expect(result.report).toMatchObject({ status: 'done', todo: [] });
+      expect(result.config).toMatchObject({ apiBaseUrl: env.SERVICE_API_URI, clientId: env.SPA_CLIENT_ID, authority: env.SPA_AUTHORITY, apiScope: env.API_SCOPE, protocolMode: 'AAD' });
+      expect(`${String(result.config?.apiBaseUrl)}/api`).toBe(env.API_BASE_URL);
+      expect(String(result.staticWebAppConfig?.globalHeaders?.['Content-Security-Policy'])).toContain(`connect-src 'self' https://login.microsoftonline.com ${String(env.SERVICE_API_URI)};`);
     });
 
     it('hold no secret', () => {

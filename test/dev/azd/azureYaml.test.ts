@@ -28,6 +28,21 @@ describe('azure.yaml hooks', () => {
     expect(existsSync(join(root, 'dist', 'dev', 'azd', `${name}.js`))).toBe(true);
   });
 
+  it('deploys the SPA as the `web` service: dist/web, built before packaging, configured from the outputs before deploying', () => {
+    const services = (parse(readFileSync(join(root, 'azure.yaml'), 'utf8')) as { services: Record<string, { project: string; dist: string; language: string; host: string; hooks: Record<string, HookConfig> }> }).services;
+    expect(Object.keys(services).sort()).toEqual(['api', 'web']);
+    const web = services.web as (typeof services)[string];
+    expect({ project: web.project, dist: web.dist, language: web.language, host: web.host }).toEqual({ project: '.', dist: 'dist/web', language: 'js', host: 'staticwebapp' });
+    // Vite's outDir is the folder azd uploads.
+    expect(readFileSync(join(root, 'web', 'vite.config.mts'), 'utf8')).toContain("outDir: fileURLToPath(new URL('../dist/web', import.meta.url))");
+    const { prepackage, predeploy } = web.hooks as Record<string, HookConfig>;
+    for (const run of [prepackage?.posix.run, prepackage?.windows.run]) expect(run).toMatch(/npm ci .*vite build --config web\/vite\.config\.mts$/);
+    for (const run of [predeploy?.posix.run, predeploy?.windows.run]) expect(run).toMatch(/npm ci .*npm run build .*node dist\/dev\/azd\/predeployWeb\.js( \})?$/);
+    expect(existsSync(join(root, 'dist', 'dev', 'azd', 'predeployWeb.js'))).toBe(true);
+    // The API's own packaging is unchanged.
+    expect(services.api?.hooks.prepackage?.posix.run).toBe('npm run package');
+  });
+
   it('the postprovision hook exits 1 on settings the app would refuse, so azd up stops before deploying', async () => {
     const { code, output } = await new Promise<{ code: number | null; output: string }>((done) => {
       const child = spawn(process.execPath, [join(root, 'dist', 'dev', 'azd', 'postprovision.js')], { cwd: root, env: { PATH: process.env.PATH ?? '', AUTH_MODE: 'none' } });

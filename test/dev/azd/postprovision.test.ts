@@ -72,6 +72,7 @@ describe('the postprovision hook', () => {
       API_SCOPE: 'api://tenant/powerbi-embed-broker/access_as_user',
       API_CLIENT_ID: '0a900000-0000-4000-8000-0000000000c1',
       SPA_CLIENT_ID: '05a00000-0000-4000-8000-0000000000c1',
+      WEB_URL: 'https://stapp-web-abc.azurestaticapps.net/',
       ...extra,
     };
   }
@@ -110,6 +111,7 @@ describe('the postprovision hook', () => {
     expect(values.lines.join('\n')).toContain('https://func-api-abc.azurewebsites.net/api');
     expect(values.lines.join('\n')).toContain(`${azure.entra.url}/${DEMO_TENANT_ID}`);
     expect(values.lines.join('\n')).toContain('05a00000-0000-4000-8000-0000000000c1');
+    expect(values.lines.join('\n')).toContain('https://stapp-web-abc.azurestaticapps.net/');
 
     const printed = formatReports('postprovision:', reports);
     expect(printed).not.toContain(azure.clientSecret);
