@@ -20,6 +20,12 @@ export interface LoadResult {
   connections: number;
   /** Answers received (any status). */
   requests: number;
+  /**
+   * Requests sent: the answers, plus one per connection when the time cap stopped the run
+   * (each connection has a request in flight then, whose upstream calls were made).
+   */
+  sent: number;
+  stoppedByTime: boolean;
   ok: number;
   /** Answers that were not 2xx, plus connection errors and timeouts. */
   errors: number;
@@ -68,7 +74,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       latencies.push(responseTime);
     }
   });
-  const timer = setTimeout(() => instance.stop(), options.maxSeconds * 1000);
+  let stoppedByTime = false;
+  const timer = setTimeout(() => {
+    stoppedByTime = true;
+    instance.stop();
+  }, options.maxSeconds * 1000);
   const started = performance.now();
   let result: autocannon.Result;
   try {
@@ -80,6 +90,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   return {
     connections: options.connections,
     requests: answered,
+    sent: answered + (stoppedByTime ? options.connections : 0),
+    stoppedByTime,
     ok,
     errors: answered - ok + result.errors,
     latency: summarize(latencies),

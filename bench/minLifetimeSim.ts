@@ -25,6 +25,8 @@ export interface SimulationResult {
   requests: number;
   minLifetimeMinutes: number;
   entraCalls: number;
+  /** Successful secret reads (the SDK's unauthenticated challenge not counted). */
+  keyVaultReads: number;
   generateTokenCalls: number;
   /** Remaining lifetime of each embed token at the moment it was issued, in minutes. */
   embedLifetime: Summary;
@@ -63,6 +65,7 @@ export async function simulateMinLifetime(ca: LocalCa, hours: number, lifetime: 
       requests: steps,
       minLifetimeMinutes: config.embed.minLifetimeMinutes,
       entraCalls: countEntra(),
+      keyVaultReads: azure.keyVault.server.log.find({ method: 'GET', path: '/secrets/' }).filter((e) => e.status === 200).length,
       generateTokenCalls: azure.powerBi.log.count({ method: 'POST', path: /\/GenerateToken$/i }),
       embedLifetime: summarize(lifetimes),
       entraInterval: summarize(entraAt.slice(1).map((t, i) => t - (entraAt[i] as number))),

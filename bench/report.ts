@@ -1,7 +1,9 @@
 import { cpus, totalmem } from 'node:os';
 import type { BenchOptions } from './args';
+import type { ColdStartResult } from './coldStart';
 import type { Goal } from './goals';
 import type { SimulationResult } from './minLifetimeSim';
+import { summarize } from './stats';
 import { count, formatMarkdownTable, ms, ratio, type Cell } from './table';
 import { perRequest, UPSTREAM_COLUMNS, type UpstreamCounts } from './upstreams';
 
@@ -105,6 +107,12 @@ export function burstFloorLine(label: string, sequential: number, latencyMs: num
   return `${label}: floor ${sequential} sequential upstream round trips × ${latencyMs} ms = ${floor} ms; p50 ${ms(p50)} ms = ${ratio(p50, floor)} the floor`;
 }
 
+export function coldStartLine(result: ColdStartResult): string {
+  if (!result.available) return `${result.label}: ${result.reason}`;
+  const firstRequest = summarize(result.runs.map((r) => r.toFirstAnswerMs - r.toListeningMs));
+  return `${result.label}: median ${result.firstAnswer.p50.toFixed(0)} ms; of it, medians: ${result.listening.p50.toFixed(0)} ms to listening (node, host, loading the app), ${firstRequest.p50.toFixed(0)} ms for the first request (${result.runs.length} runs)`;
+}
+
 export function entraTable(sims: readonly SimulationResult[]): string {
   const cells = sims.map((sim): Cell[] => {
     const perHour = sim.entraCalls / sim.hours;
@@ -119,12 +127,13 @@ export function entraTable(sims: readonly SimulationResult[]): string {
       ratio(anchorPerHour, perHour),
       spread(sim.entraInterval),
       spread(sim.embedLifetime),
+      sim.keyVaultReads,
     ];
   });
   const minLifetime = sims[0]?.minLifetimeMinutes;
   return [
     formatMarkdownTable(
-      ['Entra token lifetime', 'simulated, requests', 'Entra calls / hour / instance', 'anchor', 'anchor ÷ broker', 'minutes between Entra calls (min / avg / max)', 'embed token minutes left at issue (min / avg / max)'],
+      ['Entra token lifetime', 'simulated, requests', 'Entra calls / hour / instance', 'anchor', 'anchor ÷ broker', 'minutes between Entra calls (min / avg / max)', 'embed token minutes left at issue (min / avg / max)', 'Key Vault secret reads in all'],
       cells,
     ),
     `EMBED_MIN_LIFETIME_MINUTES=${minLifetime ?? '-'}; one request a simulated minute, each for a new user (so GenerateToken runs), on one`,

@@ -20,3 +20,23 @@ export function sequentialRoundTrips(loggedAtMs: readonly number[], latencyMs: n
   }
   return best;
 }
+
+/**
+ * The order in which `users` are sent `requests` requests: windows of `window` users, each
+ * window cycled through until its share of requests is sent. Each user's first request is a
+ * cache miss and its later ones hit while the window fits in the cache; across windows the
+ * number of distinct users grows past any cache bound, which is what the memory figure is for.
+ */
+export function windowedUserOrder(users: number, requests: number, window: number): number[] {
+  if (users < 1 || requests < 0 || window < 1) throw new RangeError('users and window must be at least 1');
+  const order: number[] = [];
+  const windows = Math.ceil(users / window);
+  for (let w = 0; w < windows; w++) {
+    const first = w * window;
+    const size = Math.min(window, users - first);
+    // Spread the requests evenly: the earlier windows take the remainder.
+    const share = Math.floor(requests / windows) + (w < requests % windows ? 1 : 0);
+    for (let i = 0; i < share; i++) order.push(first + (i % size));
+  }
+  return order;
+}
