@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runLoad } from '../../bench/load';
+import { CHUNK_PER_CONNECTION, chunkSizes, runLoad } from '../../bench/load';
 
 // autocannon against a small loopback server that admits two of three bearer tokens.
 
@@ -35,7 +35,21 @@ describe('runLoad', () => {
     expect(result.connections).toBe(3);
   });
 
+  it('goes in whole chunks and stops between them once the time is up', async () => {
+    const result = await runLoad({ url, connections: 1, amount: 10 * CHUNK_PER_CONNECTION, maxSeconds: 0.001, tokens: ['good-1'] });
+    expect(result.requests).toBe(CHUNK_PER_CONNECTION);
+    expect(result.errors).toBe(0);
+  });
+
   it('needs a token', async () => {
     await expect(runLoad({ url, connections: 1, amount: 1, maxSeconds: 1, tokens: [] })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('chunkSizes', () => {
+  it('splits a run into chunks of CHUNK_PER_CONNECTION requests per connection', () => {
+    expect(chunkSizes(2 * 4 * CHUNK_PER_CONNECTION + 3, 4)).toEqual([4 * CHUNK_PER_CONNECTION, 4 * CHUNK_PER_CONNECTION, 3]);
+    expect(chunkSizes(5, 64)).toEqual([5]);
+    expect(chunkSizes(0, 1)).toEqual([]);
   });
 });
