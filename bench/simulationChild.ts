@@ -1,5 +1,5 @@
 import { loadLocalCa } from '../dev/tls/localCa';
-import { simulateMinLifetime } from './minLifetimeSim';
+import { simulateMinLifetime, type EntraLifetime } from './minLifetimeSim';
 
 // Runs the minimum-lifetime simulation in a process of its own and prints the result as JSON.
 // msal-node keeps one managed-identity token cache per process (a static), so a second emulator
@@ -8,7 +8,8 @@ import { simulateMinLifetime } from './minLifetimeSim';
 async function main(): Promise<void> {
   const caDir = process.env.LOCAL_CA_DIR;
   if (!caDir) throw new Error('LOCAL_CA_DIR is not set');
-  const result = await simulateMinLifetime(await loadLocalCa(caDir), Number(process.argv[2]));
+  const lifetime: EntraLifetime = process.argv[3] === 'fixed-60' ? 'fixed-60' : 'random-60-90';
+  const result = await simulateMinLifetime(await loadLocalCa(caDir), Number(process.argv[2]), lifetime);
   process.stdout.write(JSON.stringify(result));
 }
 

@@ -49,9 +49,23 @@ export function clearUpstreamLogs(azure: LocalAzure): void {
   for (const server of servers(azure)) server.log.clear();
 }
 
+/** When each logged upstream call was answered (epoch ms), over every emulator. */
+export function upstreamLogTimes(azure: LocalAzure): number[] {
+  return servers(azure).flatMap((server) => server.log.all().map((entry) => Date.parse(entry.time)));
+}
+
 export function injectLatency(azure: LocalAzure, delayMs: number): void {
   if (delayMs <= 0) return;
   for (const server of servers(azure)) server.inject({ kind: 'delay', ratio: 1, delayMs });
+}
+
+/** No injected latency: for figures that must leave upstream time out. */
+export function clearLatency(azure: LocalAzure): void {
+  for (const server of servers(azure)) server.faults.clear();
+}
+
+export function totalCalls(counts: UpstreamCounts): number {
+  return UPSTREAM_COLUMNS.reduce((sum, c) => sum + counts[c.key], 0);
 }
 
 export function perRequest(counts: UpstreamCounts, requests: number): UpstreamCounts {

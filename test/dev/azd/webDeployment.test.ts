@@ -71,6 +71,10 @@ describe('webDeployment (the web service\'s predeploy hook)', () => {
       reports: [
         { key: 'sales-overview', title: 'Sales overview' },
         { key: 'company-kpis', title: 'Company kpis' },
+        { key: 'sales-vs-targets', title: 'Sales vs targets' },
+        { key: 'invoices', title: 'Invoices' },
+        { key: 'my-orders', title: 'My orders' },
+        { key: 'finance', title: 'Finance' },
       ],
     });
     expect(result.report.status).toBe('done');
