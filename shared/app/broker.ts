@@ -15,6 +15,9 @@ import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import { ResponseRecorder } from '../upstream/responseRecorder';
 import { settleWithin } from '../upstream/settleWithin';
 import { rememberSecret } from '../telemetry/redact';
+import { NO_TELEMETRY, TELEMETRY_EVENTS, type Telemetry } from '../telemetry/telemetry';
+import { sdkResponseReporter, upstreamCallReporter } from '../telemetry/upstreamTelemetry';
+import { createUserHasher, reportEmbedTokenIssued, reportPolicyDenial } from '../telemetry/embedTelemetry';
 import { embedReport, type EmbedOutcome } from '../embed/embedReport';
 import { EmbedTokenCache } from '../embed/embedTokenCache';
 import { BrokerError } from '../errors/brokerError';
@@ -38,6 +41,8 @@ export interface BrokerDeps {
   managedIdentity?: TokenCredential;
   observe?: UpstreamCallObserver;
   onWarning?: (message: string) => void;
+  /** Where upstream calls, issued tokens and denials are reported; given the app's identity when it needs one (Entra-authenticated ingestion). */
+  telemetry?: Telemetry | ((identity: TokenCredential) => Telemetry);
 }
 
 export interface ReadinessReport {
@@ -54,7 +59,7 @@ export interface Broker {
   readiness(): Promise<ReadinessReport>;
 }
 
-function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential): () => Promise<ClientCredential> {
+function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential, telemetry: Telemetry): () => Promise<ClientCredential> {
   const { credential } = config.powerBi;
   const timeoutMs = config.upstream.callTimeoutMs;
   if (credential === 'managed-identity') {
@@ -67,7 +72,7 @@ function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential):
       },
     });
   }
-  const reader = createKeyVaultSecretReader({ vaultUrl: config.keyVault.url as string, credential: managedIdentity, timeoutMs });
+  const reader = createKeyVaultSecretReader({ vaultUrl: config.keyVault.url as string, credential: managedIdentity, timeoutMs, observe: sdkResponseReporter(telemetry, 'key-vault') });
   if (credential === 'certificate') {
     const name = config.keyVault.certificateName as string;
     return async () => {
@@ -84,22 +89,36 @@ function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential):
 }
 
 /** The function's managed identity; on a laptop pointed at real Azure, the developer's CLI login instead. */
-function appIdentity(config: BrokerConfig, now: () => number): TokenCredential {
+function appIdentity(config: BrokerConfig, now: () => number, telemetry: Telemetry): TokenCredential {
   const timeoutMs = config.upstream.callTimeoutMs;
   if (!config.managedIdentityAvailable) return boundedCredential(new ChainedTokenCredential(new AzureCliCredential(), new AzureDeveloperCliCredential()), { timeoutMs, now });
-  const recorder = new ResponseRecorder(now);
+  const recorder = new ResponseRecorder(now, sdkResponseReporter(telemetry, 'managed-identity'));
   const options = { httpClient: recorder.wrap(createDefaultHttpClient()), ...(config.managedIdentityClientId ? { clientId: config.managedIdentityClientId } : {}) };
   return boundedCredential(new ManagedIdentityCredential(options), { timeoutMs, recorder, now });
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broker {
   const now = deps.now ?? Date.now;
-  const managedIdentity = deps.managedIdentity ? boundedCredential(deps.managedIdentity, { timeoutMs: config.upstream.callTimeoutMs, now }) : appIdentity(config, now);
+  // The identity reports its own calls, and an Entra-authenticated exporter needs the identity: bind late.
+  let sink: Telemetry = NO_TELEMETRY;
+  const telemetry: Telemetry = { dependency: (r) => sink.dependency(r), event: (n, p, m) => sink.event(n, p, m), metric: (n, v, p) => sink.metric(n, v, p) };
+  const managedIdentity = deps.managedIdentity ? boundedCredential(deps.managedIdentity, { timeoutMs: config.upstream.callTimeoutMs, now }) : appIdentity(config, now, telemetry);
+  sink = typeof deps.telemetry === 'function' ? deps.telemetry(managedIdentity) : (deps.telemetry ?? NO_TELEMETRY);
+  const observe = upstreamCallReporter(telemetry, { entra: hostOf(config.powerBi.authorityHost), powerbi: hostOf(config.powerBi.apiUrl) }, deps.observe);
+  const hashUser = createUserHasher();
   const minLifetimeMs = config.embed.minLifetimeMinutes * 60_000;
 
   const tokens = new ServicePrincipalTokenProvider({
     // A secret that Entra refuses even after a re-read is read again at most every 30 s.
-    credential: new RefreshableValue(loadCredential(config, managedIdentity), { minRefreshIntervalMs: CREDENTIAL_REREAD_INTERVAL_MS, now }),
+    credential: new RefreshableValue(loadCredential(config, managedIdentity, telemetry), { minRefreshIntervalMs: CREDENTIAL_REREAD_INTERVAL_MS, now }),
     createSource: (credential) =>
       createMsalTokenSource(
         {
@@ -110,13 +129,15 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
           timeoutMs: config.upstream.callTimeoutMs,
           now,
           ...(deps.fetch ? { fetch: deps.fetch } : {}),
-          ...(deps.observe ? { observe: deps.observe } : {}),
+          observe,
         },
         credential,
       ),
     // The Entra token must outlive the embed token by the minimum, plus one request's worth of time.
     minRemainingMs: minLifetimeMs + config.upstream.deadlineMs,
     now,
+    onRenewed: (remainingMs) => telemetry.event(TELEMETRY_EVENTS.servicePrincipalTokenRenewed, {}, { remainingMinutes: Math.round(remainingMs / 6_000) / 10 }),
+    onCredentialReread: (changed) => telemetry.event(TELEMETRY_EVENTS.credentialReread, { after: 'invalid_client', changed: String(changed) }),
     onShortToken: (remainingMs) => deps.onWarning?.(`Entra issued a token with only ${Math.round(remainingMs / 60_000)} minutes left; embed tokens will be shorter than EMBED_MIN_LIFETIME_MINUTES.`),
   });
   const getAccessToken = async () => {
@@ -135,7 +156,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     onTokenRejected: () => tokens.invalidate(),
     now,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    ...(deps.observe ? { observe: deps.observe } : {}),
+    observe,
   });
   const metadata = new ItemMetadataCache(powerBi, { ttlMs: METADATA_TTL_MS, maxItems: 1000 });
   const embedTokens = new EmbedTokenCache(minLifetimeMs, now);
@@ -147,8 +168,23 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     config,
     deadlineFromNow,
     authenticate: (evidence, deadline = deadlineFromNow()) => authenticator.authenticate(evidence, deadline),
-    embedReport: (claims, key, deadline = deadlineFromNow()) =>
-      embedReport({ policy: config.policy, metadata, tokens: embedTokens, generateToken: (request, until) => powerBi.generateToken(request, until) }, claims, key, deadline),
+    async embedReport(claims, key, deadline = deadlineFromNow()) {
+      // A cache hit is a token served without a GenerateToken call of this request's own.
+      let generated = false;
+      const generateToken = (request: Parameters<PowerBiClient['generateToken']>[0], until: number) => {
+        generated = true;
+        return powerBi.generateToken(request, until);
+      };
+      try {
+        const outcome = await embedReport({ policy: config.policy, metadata, tokens: embedTokens, generateToken }, claims, key, deadline);
+        const { rule, username, identityApplied } = outcome;
+        reportEmbedTokenIssued(telemetry, hashUser, { itemKeys: [key.toLowerCase()], rule, username, identityApplied, expiration: outcome.config.expiration, cacheHit: !generated }, now());
+        return outcome;
+      } catch (error) {
+        reportPolicyDenial(telemetry, error, [key.toLowerCase()]);
+        throw error;
+      }
+    },
     async readiness() {
       // An anonymous probe must not drive Key Vault and Entra calls while they fail: a failure
       // is kept for a few seconds, and the answer names only the error code and upstream.

@@ -31,6 +31,8 @@ export interface EmbedOutcome {
   config: ReportEmbedConfig;
   rule: string;
   identityApplied: boolean;
+  /** The effective identity's username the policy built (for a keyed hash in telemetry, never logged as is). */
+  username: string;
 }
 
 /** `deadline` (epoch ms) is the request's: every upstream call of the request shares it. */
@@ -43,6 +45,7 @@ export async function embedReport(deps: EmbedReportDeps, claims: Claims, key: st
   const token = await deps.tokens.getOrCreate(request, () => deps.generateToken(request, deadline));
   return {
     rule: grant.rule,
+    username: grant.identity.username,
     identityApplied: request.identities !== undefined,
     config: {
       type: 'report',

@@ -49,6 +49,7 @@ describe('embedReport', () => {
     expect(outcome).toEqual({
       rule: 'sales',
       identityApplied: true,
+      username: 'alice@contoso.example',
       config: {
         type: 'report',
         id: REPORT,
