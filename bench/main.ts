@@ -4,7 +4,9 @@ import { startBrokerApp } from './brokerApp';
 import { coldBurst, directGenerateToken, warmDistinctUsers, warmSameUser, type PhaseResult } from './httpPhases';
 import { simulateInChildProcess } from './minLifetimeSim';
 import { header, latencyTable, simulationReport, upstreamCallsTable } from './report';
+import { measureTelemetryCost, telemetryCostReport } from './telemetryCost';
 import { injectLatency } from './upstreams';
+import { join } from 'node:path';
 
 // `npm run bench`: upstream calls per request, the latency the broker adds, and Entra calls per
 // hour at the minimum embed lifetime, against the local emulators. Figures only, no thresholds.
@@ -40,6 +42,8 @@ async function main(): Promise<void> {
   const { cold, warm, direct } = await httpFigures(ca, options);
   console.log(`${upstreamCallsTable(cold, warm)}\n`);
   console.log(`${latencyTable([cold, ...warm, ...direct])}\n`);
+
+  console.log(`${telemetryCostReport(await measureTelemetryCost(ca, process.env.NODE_EXTRA_CA_CERTS ?? join(caDir, 'ca.pem'), Math.max(options.warmRequests, 400)))}\n`);
 
   const sim = await simulateInChildProcess(options.simHours);
   console.log(`${simulationReport(sim)}\n`);

@@ -35,7 +35,7 @@ function redactAttributes(attributes: Attributes | undefined): void {
 }
 
 /** Last line of defence on spans (requests, dependencies, exception events) before export. */
-const redactingSpanProcessor = {
+export const redactingSpanProcessor = {
   onStart: () => undefined,
   onEnd(span: { attributes?: Attributes; events?: { attributes?: Attributes }[]; status?: { message?: string } }) {
     redactAttributes(span.attributes);
@@ -47,7 +47,7 @@ const redactingSpanProcessor = {
 };
 
 /** The same for log records: traces, custom events, exceptions. */
-const redactingLogProcessor = {
+export const redactingLogProcessor = {
   onEmit(record: { body?: unknown; attributes?: Attributes }) {
     if (typeof record.body === 'string') record.body = redact(record.body);
     redactAttributes(record.attributes);

@@ -27,7 +27,8 @@ export interface ObservedResponse {
 
 export class ResponseRecorder {
   private lastThrottle: ThrottleSeen | undefined;
-  private readonly tries = new WeakMap<PipelineRequest, number>();
+  /** Tries of each request object; Key Vault's unauthenticated challenge try is not counted as one. */
+  private readonly tries = new WeakMap<PipelineRequest, { count: number; authenticated: boolean }>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -39,8 +40,10 @@ export class ResponseRecorder {
     return {
       sendRequest: async (request: PipelineRequest): Promise<PipelineResponse> => {
         const started = this.now();
-        const attempt = (this.tries.get(request) ?? 0) + 1;
-        this.tries.set(request, attempt);
+        const authenticated = request.headers.has('authorization');
+        const before = this.tries.get(request);
+        const attempt = before && before.authenticated === authenticated ? before.count + 1 : 1;
+        this.tries.set(request, { count: attempt, authenticated });
         try {
           const response = await inner.sendRequest(request);
           this.record(request, response, started, attempt);

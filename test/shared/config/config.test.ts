@@ -172,4 +172,35 @@ describe('loadConfig', () => {
     for (const problem of problems) expect(problem).toContain('EMBED_POLICY_STRICT');
     expect(loadConfig(baseEnv({ EMBED_POLICY_STRICT: 'true', EMBED_POLICY: DEMO_POLICY })).warnings).toEqual([]);
   });
+
+  describe('APPLICATIONINSIGHTS_AUTHENTICATION_STRING', () => {
+    const MI = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
+
+    it('is off unless asked for', () => {
+      expect(loadConfig(baseEnv()).telemetry).toEqual({ connectionString: undefined, entraAuthentication: false });
+    });
+
+    it('turns Entra-authenticated ingestion on with Authorization=AAD, in the Functions host\'s format', () => {
+      for (const value of ['Authorization=AAD', `ClientId=${MI};Authorization=AAD`, ` authorization = aad ; clientid=${MI} `]) {
+        const config = loadConfig(baseEnv({ APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=x', APPLICATIONINSIGHTS_AUTHENTICATION_STRING: value, AZURE_CLIENT_ID: MI }));
+        expect(config.telemetry).toEqual({ connectionString: 'InstrumentationKey=x', entraAuthentication: true });
+        expect(config.warnings.filter((w) => w.includes('APPLICATIONINSIGHTS'))).toEqual([]);
+      }
+    });
+
+    it('warns when its ClientId is not the identity the broker runs as', () => {
+      const config = loadConfig(baseEnv({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${MI}` }));
+      expect(config.telemetry.entraAuthentication).toBe(true);
+      expect(config.warnings.filter((w) => w.includes('APPLICATIONINSIGHTS'))).toEqual([expect.stringContaining('ClientId other than AZURE_CLIENT_ID')]);
+    });
+
+    it.each([
+      ['no Authorization', `ClientId=${MI}`],
+      ['another scheme', 'Authorization=Basic'],
+      ['not key=value', 'AAD'],
+      ['a ClientId that is not a GUID', 'Authorization=AAD;ClientId=me'],
+    ])('refuses %s', (_name, value) => {
+      expect(problemsOf(baseEnv({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: value }))).toEqual([expect.stringContaining('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')]);
+    });
+  });
 });
