@@ -156,7 +156,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const context = new InvocationContext({
       functionName: fn.name,
       invocationId,
-      logHandler: (level, ...args) => log(level, `${fn.name}: ${args.map(String).join(' ')}`),
+      logHandler: (level, ...args) => {
+        const message = args.map(String).join(' ');
+        log(level, `${fn.name}: ${message}`);
+        requestTrace.log(level, message);
+      },
       traceContext: { traceParent: requestTrace.traceParent, ...(requestTrace.traceState ? { traceState: requestTrace.traceState } : {}), attributes: {} },
     });
     let response: HttpResponse;

@@ -57,6 +57,7 @@ describe('telemetry of every request and upstream call, through the ingestion em
     await waitFor(() => Object.values(traceIds).every((id) => ofType(azure.appInsights!.received(id), 'Event').length + ofType(azure.appInsights!.received(id), 'RemoteDependency').length > 0));
     await waitFor(() => ofType(azure.appInsights!.received(), 'Metric').some((m) => JSON.stringify(m.envelope).includes('EmbedTokenCacheMisses')));
     await waitFor(() => ofType(azure.appInsights!.received(traceIds.powerBi500), 'Request').length > 0);
+    await waitFor(() => ofType(azure.appInsights!.received(traceIds.powerBi500), 'Message').length > 0);
   }, 60_000);
 
   afterAll(async () => {
@@ -108,6 +109,8 @@ describe('telemetry of every request and upstream call, through the ingestion em
     const items = azure.appInsights!.received(traceIds.denial);
     expect(ofType(items, 'Event').map(baseData)).toEqual([expect.objectContaining({ name: 'PolicyDenied', properties: { itemKeys: 'sales-overview', reason: 'no_rule', rule: 'none' } })]);
     expect(ofType(items, 'RemoteDependency')).toEqual([]);
+    // An information line (403) is below host.json's level for functions: not recorded.
+    expect(ofType(items, 'Message')).toEqual([]);
   });
 
   it('a Power BI 500: the failed GenerateToken with its status and RequestId', () => {
@@ -115,6 +118,9 @@ describe('telemetry of every request and upstream call, through the ingestion em
     const failed = deps.filter((d) => d.success === false);
     expect(failed).toEqual([expect.objectContaining({ name: 'POST /v1.0/myorg/GenerateToken', resultCode: '500', properties: expect.objectContaining({ upstream: 'powerbi', requestId: expect.any(String) }) })]);
     expect(failed[0]?.properties?.requestId).toBe(answers.powerBi500.body.upstreamRequestId);
+    // The function's warning line, under the same request, as the Functions host records it.
+    const lines = ofType(azure.appInsights!.received(traceIds.powerBi500), 'Message').map(baseData);
+    expect(lines).toEqual([expect.objectContaining({ message: expect.stringMatching(/^502 upstream_error upstream=powerbi upstreamStatus=500 upstreamCode=InternalError upstreamRequestId=/), severityLevel: 'Warning' })]);
   });
 
   it('an Entra outage on a cold instance: the Key Vault read, the token requests that failed with 503, and no Power BI call', () => {
