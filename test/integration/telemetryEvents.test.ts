@@ -22,8 +22,6 @@ interface Recorded {
 describe('telemetry reported by the broker', () => {
   let azure: LocalAzure;
   let broker: Broker;
-  let offsetMs = 0;
-  const now = () => Date.now() + offsetMs;
   const identityEnvironment = useIdentityEndpoint();
   const recorded: Recorded = { dependencies: [], events: [], metrics: [] };
   const telemetry: Telemetry = {
@@ -38,9 +36,9 @@ describe('telemetry reported by the broker', () => {
   };
 
   beforeAll(async () => {
-    azure = await startTestAzure({ now });
+    azure = await startTestAzure();
     identityEnvironment.set(azure.managedIdentity.endpoint, azure.managedIdentity.header);
-    broker = createBroker(loadConfig({ ...azure.settings, UPSTREAM_TIMEOUT_SECONDS: '2', REQUEST_DEADLINE_SECONDS: '10' }), { now, telemetry });
+    broker = createBroker(loadConfig({ ...azure.settings, UPSTREAM_TIMEOUT_SECONDS: '2', REQUEST_DEADLINE_SECONDS: '10' }), { telemetry });
   });
 
   afterAll(async () => {
@@ -99,8 +97,8 @@ describe('telemetry reported by the broker', () => {
 
   it('a rotated secret: Entra refuses the old one, the broker re-reads it and renews its token', async () => {
     azure.rotateClientSecret();
-    // Past the point where the held token (60 to 90 minutes) is too short for the minimum embed lifetime.
-    offsetMs += 65 * 60_000;
+    // Power BI refuses the held token once: the broker drops it and asks Entra with the secret it has.
+    azure.powerBi.inject({ kind: 'status', status: 401, times: 1, path: '/GenerateToken' });
     await broker.embedReport(claimsOf('bob'), 'company-kpis');
     const entra = recorded.dependencies.filter((d) => d.target === 'entra' && d.method === 'POST').map((d) => [d.status, d.success]);
     expect(entra).toEqual([

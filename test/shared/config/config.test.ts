@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type Environment } from '../../../shared/confi
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { samplePolicy } from '../policy/policyFixtures';
+import { LOCAL_TELEMETRY_SETTINGS } from '../../../dev/emulators/localAzure';
 
 /** The demo policy: every rule requires the delegated scope and names its items. */
 const DEMO_POLICY = readFileSync(join(__dirname, '..', '..', '..', 'dev', 'demo', 'embed-policy.json'), 'utf8');
@@ -202,5 +203,15 @@ describe('loadConfig', () => {
     ])('refuses %s', (_name, value) => {
       expect(problemsOf(baseEnv({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: value }))).toEqual([expect.stringContaining('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')]);
     });
+  });
+
+  it('reads the platform variables the local telemetry settings add without turning on anything of App Service', () => {
+    const local = { ...LOCAL_TELEMETRY_SETTINGS, IDENTITY_ENDPOINT: 'http://127.0.0.1:1/msi/token', IDENTITY_HEADER: 'h' };
+    const config = loadConfig(baseEnv(local));
+    // The managed identity was in use already (IDENTITY_ENDPOINT), and AUTH_MODE=none refused already.
+    expect(config.managedIdentityAvailable).toBe(true);
+    expect(problemsOf(baseEnv({ ...local, AUTH_MODE: 'none' }))).toEqual([expect.stringContaining('IDENTITY_ENDPOINT')]);
+    // Easy Auth still needs App Service Authentication itself, which nothing local sets.
+    expect(problemsOf(baseEnv({ ...local, AUTH_MODE: 'easyauth' }))).toEqual([expect.stringContaining('WEBSITE_AUTH_ENABLED')]);
   });
 });
