@@ -16,6 +16,7 @@ import { sequentialRoundTrips, windowedUserOrder } from './sequentialCalls';
 import { startAnchorProcess, startBrokerProcess, type ServerProcess } from './serverProcess';
 import { startTelemetrySink } from './telemetrySink';
 import { clearLatency, clearUpstreamLogs, countUpstreamCalls, injectLatency, totalCalls, upstreamLogTimes, type UpstreamCounts } from './upstreams';
+import { measureTelemetryCost, telemetryCostReport } from './telemetryCost';
 
 // `npm run bench`: the broker against the naive design (the anchor), over HTTP on loopback, with
 // autocannon as the load generator and the local emulators as upstreams. Prints one Markdown
@@ -193,6 +194,9 @@ async function main(): Promise<void> {
     } finally {
       await memoryServer.stop();
     }
+
+    step('telemetry cost (hosts of their own, with and without a connection string)');
+    console.log(`${telemetryCostReport(await measureTelemetryCost(await loadLocalCa(caDir), process.env.NODE_EXTRA_CA_CERTS ?? join(caDir, 'ca.pem'), 400))}\n`);
 
     step('Entra simulations');
     const sims = [await simulateInChildProcess(options.simHours, 'fixed-60'), await simulateInChildProcess(options.simHours, 'random-60-90')];

@@ -15,7 +15,7 @@ import { browserFlags, EMBED_HOST, startDemoSpa } from './web/demoSpa';
 /** Settings that mean "talk to a real tenant". */
 const REAL_SETTINGS = ['POWERBI_TENANT_ID', 'POWERBI_CLIENT_ID', 'KEY_VAULT_URL'];
 /** Broker and identity settings the demo sets itself: a stray one in the shell (AZURE_CLIENT_ID on an Azure dev box, say) must not bend it. */
-const DEMO_OWNED = /^(POWERBI_|AUTH_|EMBED_POLICY|KEY_VAULT_URL$|AZURE_AUTHORITY_HOST$|AZURE_CLIENT_ID$|IDENTITY_|MSI_)/;
+const DEMO_OWNED = /^(POWERBI_|AUTH_|APPLICATIONINSIGHTS_|EMBED_POLICY|KEY_VAULT_URL$|AZURE_AUTHORITY_HOST$|AZURE_CLIENT_ID$|IDENTITY_|MSI_)/;
 
 function withoutDemoOwned(settings: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const kept: NodeJS.ProcessEnv = {};
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   await mkdir(caDir, { recursive: true });
   const ca = await createLocalCa();
   const caFile = await saveLocalCa(ca, caDir);
-  const azure = await startLocalAzure(ca, { embedHost: EMBED_HOST });
+  const azure = await startLocalAzure(ca, { embedHost: EMBED_HOST, telemetry: { entraAuthentication: true } });
   const env = { ...withoutDemoOwned(settings), ...azure.settings, PORT: port, NODE_EXTRA_CA_CERTS: caFile };
 
   let host;
@@ -79,6 +79,7 @@ Local Azure emulators (demo tenant, no Azure account needed):
   Managed identity  ${azure.managedIdentity.endpoint}
   Key Vault         ${azure.keyVault.url}
   Power BI REST     ${azure.powerBi.url}
+  App Insights      ${azure.appInsights?.url} (what the broker sends: ${azure.appInsights?.url}/_emulator/telemetry)
   CA certificate    ${caFile}
 
 Try it:

@@ -183,12 +183,15 @@ param requestDeadlineSeconds int = 20
 
 // ---- platform ----
 
-@description('Disable instrumentation-key ingestion in Application Insights. Only once the app\'s own telemetry exporter authenticates with Entra ID.')
-param appInsightsDisableLocalAuth bool = false
+@description('Disable instrumentation-key ingestion in Application Insights: the Functions host and the broker\'s exporter both authenticate with the managed identity.')
+param appInsightsDisableLocalAuth bool = true
 
 @minValue(7)
 @maxValue(90)
 param keyVaultSoftDeleteRetentionInDays int = 90
+
+@description('E-mail address for the on-call alerts (an action group); empty: the alert rules exist but notify nobody.')
+param alertEmail string = ''
 
 param functionMaximumInstanceCount int = 100
 
@@ -348,6 +351,19 @@ module functionApp 'modules/functionApp.bicep' = {
 }
 
 // Outputs land in the azd environment (`azd env get-values`).
+// Alert rules, the readiness availability test, the on-call action group and workbook (docs/runbook.md).
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+    functionAppHostName: functionApp.outputs.defaultHostName
+    alertEmail: alertEmail
+  }
+}
+
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name

@@ -14,6 +14,7 @@ import {
   demoDatasetTables,
   demoPowerBiModel,
 } from './demoWorld';
+import { AppInsightsEmulator, MONITOR_AUDIENCE } from './appInsights';
 import { EntraEmulator } from './entra';
 import { KeyVaultEmulator } from './keyVault';
 import { ManagedIdentityEmulator } from './managedIdentity';
@@ -29,6 +30,8 @@ export interface LocalAzure {
   managedIdentity: ManagedIdentityEmulator;
   keyVault: KeyVaultEmulator;
   powerBi: PowerBiEmulator;
+  /** The ingestion endpoint, when started with `telemetry`. */
+  appInsights: AppInsightsEmulator | undefined;
   /** The current client secret of the demo service principal (also in Key Vault). */
   clientSecret: string;
   settings: Record<string, string>;
@@ -58,12 +61,30 @@ export interface LocalAzureOptions {
   now?: () => number;
   /** Host of the Power BI embed URLs (default: the emulator's own URL). A browser needs `https://app.powerbi.com`, mapped to the emulator, as powerbi-client embeds only Power BI hosts. */
   embedHost?: string;
+  /**
+   * Also start the Application Insights ingestion emulator and send the broker's telemetry there.
+   * `entraAuthentication`: ingestion accepts only managed-identity tokens, as with DisableLocalAuth in Azure.
+   */
+  telemetry?: { entraAuthentication?: boolean };
 }
+
+/**
+ * What the exporter needs locally: every span kept in short runs, and the platform variables that
+ * stop its resource detection probing the VM metadata endpoint (169.254.169.254). Harmless to the
+ * broker here: IDENTITY_ENDPOINT already marks a platform (managed identity on, AUTH_MODE=none
+ * refused) and Easy Auth still needs WEBSITE_AUTH_ENABLED, which is never set.
+ */
+export const LOCAL_TELEMETRY_SETTINGS: Readonly<Record<string, string>> = {
+  OTEL_TRACES_SAMPLER: 'always_on',
+  WEBSITE_SITE_NAME: 'powerbi-embed-broker-local',
+  FUNCTIONS_EXTENSION_VERSION: '~4',
+  APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+};
 
 export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = {}): Promise<LocalAzure> {
   const tls = await ca.issueServerCertificate();
   const clock = options.now ? { now: options.now } : {};
-  const entra = await EntraEmulator.start({ tls, tenants: [DEMO_TENANT_ID], ...clock });
+  const entra = await EntraEmulator.start({ tls, tenants: [DEMO_TENANT_ID], resources: [MONITOR_AUDIENCE], ...clock });
   const started: { close(): Promise<void> }[] = [entra];
   try {
     const users = await UserIssuerEmulator.start({ tls, tenantId: DEMO_TENANT_ID, defaultAudience: DEMO_API_AUDIENCE });
@@ -113,6 +134,10 @@ export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = 
     await powerBi.listen();
     started.push(powerBi);
 
+    const entraIngestion = options.telemetry?.entraAuthentication ?? false;
+    const appInsights = options.telemetry ? await AppInsightsEmulator.start({ tls, entra, disableLocalAuth: entraIngestion }) : undefined;
+    if (appInsights) started.push(appInsights.server);
+
     const settings: Record<string, string> = {
       POWERBI_TENANT_ID: DEMO_TENANT_ID,
       POWERBI_CLIENT_ID: DEMO_SERVICE_PRINCIPAL.clientId,
@@ -127,6 +152,13 @@ export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = 
       EMBED_POLICY_PATH: join(findRepoRoot(), DEMO_POLICY_FILE),
       IDENTITY_ENDPOINT: managedIdentity.endpoint,
       IDENTITY_HEADER: managedIdentity.header,
+      ...(appInsights
+        ? {
+            ...LOCAL_TELEMETRY_SETTINGS,
+            APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.connectionString,
+            ...(entraIngestion ? { APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' } : {}),
+          }
+        : {}),
     };
 
     return {
@@ -135,6 +167,7 @@ export async function startLocalAzure(ca: LocalCa, options: LocalAzureOptions = 
       managedIdentity,
       keyVault,
       powerBi,
+      appInsights,
       get clientSecret() {
         return clientSecret;
       },

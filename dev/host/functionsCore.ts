@@ -22,6 +22,29 @@ export interface RegisteredFunction {
   handler: FunctionCallback;
 }
 
+/** What a preInvocation hook gets, as the Node worker builds it: a hook may replace the callback. */
+export interface PreInvocationContext {
+  invocationContext: unknown;
+  inputs: unknown[];
+  functionCallback: FunctionCallback;
+  hookData: Record<string, unknown>;
+  appHookData: Record<string, unknown>;
+}
+
+export interface PostInvocationContext {
+  invocationContext: unknown;
+  inputs: unknown[];
+  result: unknown;
+  error: unknown;
+  hookData: Record<string, unknown>;
+  appHookData: Record<string, unknown>;
+}
+
+export interface InvocationHooks {
+  preInvocation: ((context: PreInvocationContext) => unknown)[];
+  postInvocation: ((context: PostInvocationContext) => unknown)[];
+}
+
 export interface FunctionsCore {
   /** The object returned for `require('@azure/functions-core')`. */
   api: {
@@ -31,6 +54,8 @@ export interface FunctionsCore {
     registerHook(hookName: string, callback: unknown): { dispose(): void };
   };
   functions: RegisteredFunction[];
+  /** Invocation hooks registered through the core API (the App Insights SDK binds each invocation's trace context with one). */
+  hooks: InvocationHooks;
   /** Triggers this host cannot serve (anything but HTTP), so start-up can say so. */
   skipped: string[];
 }
@@ -40,8 +65,10 @@ export function createFunctionsCore(): FunctionsCore {
   const skipped: string[] = [];
   let programmingModel: unknown;
   const noop = { dispose() {} };
+  const hooks: InvocationHooks = { preInvocation: [], postInvocation: [] };
   return {
     functions,
+    hooks,
     skipped,
     api: {
       registerFunction(metadata, callback) {
@@ -63,8 +90,12 @@ export function createFunctionsCore(): FunctionsCore {
       getProgrammingModel() {
         return programmingModel;
       },
-      registerHook() {
-        return noop;
+      registerHook(hookName, callback) {
+        // Only the invocation hooks mean something to an HTTP host; app start/terminate hooks are not run.
+        if (hookName !== 'preInvocation' && hookName !== 'postInvocation') return noop;
+        const list = hooks[hookName] as unknown[];
+        list.push(callback);
+        return { dispose: () => void (list.includes(callback) && list.splice(list.indexOf(callback), 1)) };
       },
     },
   };

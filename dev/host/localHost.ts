@@ -5,7 +5,9 @@ import { BrokerError } from '../../shared/errors/brokerError';
 import { BodyTooLargeError, readBody } from '../http/readBody';
 import { serveLoopback } from '../http/serveLoopback';
 import { toProblemResponse } from '../../shared/http/problemResponse';
-import type { RegisteredFunction } from './functionsCore';
+import type { InvocationHooks, PreInvocationContext, RegisteredFunction } from './functionsCore';
+import { invocationTrace } from './traceContext';
+import { traceContextOnly, type RequestTracer } from './requestTracer';
 import { compileRouteTemplate, type RouteTemplate } from './routeTemplate';
 
 // Serves registered HTTP functions the way the Functions host does: route prefix, route
@@ -23,6 +25,10 @@ export interface LocalHostOptions {
   host?: string;
   maxBodyBytes?: number;
   log?: HostLogger;
+  /** preInvocation / postInvocation hooks, run around each invocation as the Node worker does. */
+  hooks?: InvocationHooks;
+  /** Records each invocation's request and gives its trace context; by default a trace context only. */
+  tracer?: RequestTracer;
 }
 
 export interface LocalHost {
@@ -75,13 +81,32 @@ export function serializeCookie(cookie: Cookie): string {
 }
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const hooks = options.hooks ?? { preInvocation: [], postInvocation: [] };
+  const appHookData: Record<string, unknown> = {};
+  // As the Node worker: preInvocation hooks run first and may replace the callback, postInvocation hooks see the result.
+  const invoke = async (fn: RegisteredFunction, request: HttpRequest, context: InvocationContext): Promise<unknown> => {
+    const hookData: Record<string, unknown> = {};
+    const pre: PreInvocationContext = { invocationContext: context, inputs: [request], functionCallback: fn.handler, hookData, appHookData };
+    for (const hook of [...hooks.preInvocation]) await hook(pre);
+    let result: unknown;
+    let error: unknown;
+    try {
+      result = await pre.functionCallback(...pre.inputs, context);
+    } catch (thrown) {
+      error = thrown;
+    }
+    const post = { invocationContext: context, inputs: pre.inputs, result, error, hookData, appHookData };
+    for (const hook of [...hooks.postInvocation]) await hook(post);
+    if (post.error !== undefined) throw post.error;
+    return post.result;
+  };
   const routes = buildRoutes(options.functions);
   const routePrefix = options.routePrefix ?? 'api';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log: HostLogger = options.log ?? ((level, message) => console.log(`[${level}] ${message}`));
 
-  const sendProblem = (res: ServerResponse, error: BrokerError, instance: string) => {
-    const problem = toProblemResponse(error, instance);
+  const sendProblem = (res: ServerResponse, error: BrokerError, instance: string, traceId?: string) => {
+    const problem = toProblemResponse(error, instance, traceId);
     res.writeHead(problem.status, problem.headers);
     res.end(problem.body);
   };
@@ -89,21 +114,23 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = (req.method ?? 'GET').toUpperCase();
     const hostHeader = req.headers.host ?? '127.0.0.1';
+    const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+    const trace = invocationTrace(single(req.headers.traceparent), single(req.headers.tracestate));
     let url: URL;
     try {
       url = new URL(req.url ?? '/', `http://${hostHeader}`);
     } catch {
-      return sendProblem(res, new BrokerError('bad_request', 'The request URL is malformed.'), '/');
+      return sendProblem(res, new BrokerError('bad_request', 'The request URL is malformed.'), '/', trace.traceId);
     }
     const path = stripPrefix(url.pathname, routePrefix);
     const candidates = path === undefined ? [] : routes.map((route) => ({ route, params: route.template.match(path) })).filter((c) => c.params);
     if (candidates.length === 0) {
-      return sendProblem(res, new BrokerError('route_not_found', `No function serves ${url.pathname}.`), url.pathname);
+      return sendProblem(res, new BrokerError('route_not_found', `No function serves ${url.pathname}.`), url.pathname, trace.traceId);
     }
     const chosen = candidates.find((c) => c.route.methods.includes(method));
     if (!chosen) {
       const allow = [...new Set(candidates.flatMap((c) => c.route.methods))].join(', ');
-      return sendProblem(res, new BrokerError('method_not_allowed', `${method} is not allowed on ${url.pathname}.`, { headers: { allow } }), url.pathname);
+      return sendProblem(res, new BrokerError('method_not_allowed', `${method} is not allowed on ${url.pathname}.`, { headers: { allow } }), url.pathname, trace.traceId);
     }
     let body: Buffer;
     try {
@@ -111,13 +138,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         res.setHeader('connection', 'close');
-        return sendProblem(res, new BrokerError('payload_too_large', `The request body is larger than ${maxBodyBytes} bytes.`), url.pathname);
+        return sendProblem(res, new BrokerError('payload_too_large', `The request body is larger than ${maxBodyBytes} bytes.`), url.pathname, trace.traceId);
       }
       throw error;
     }
 
     const { fn } = chosen.route;
     const invocationId = randomUUID();
+    const requestTrace = (options.tracer ?? traceContextOnly).start(fn.name, method, req.headers);
     const request = new HttpRequest({
       method,
       url: url.toString(),
@@ -128,16 +156,22 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const context = new InvocationContext({
       functionName: fn.name,
       invocationId,
-      logHandler: (level, ...args) => log(level, `${fn.name}: ${args.map(String).join(' ')}`),
+      logHandler: (level, ...args) => {
+        const message = args.map(String).join(' ');
+        log(level, `${fn.name}: ${message}`);
+        requestTrace.log(level, message);
+      },
+      traceContext: { traceParent: requestTrace.traceParent, ...(requestTrace.traceState ? { traceState: requestTrace.traceState } : {}), attributes: {} },
     });
     let response: HttpResponse;
     try {
-      const result = await fn.handler(request, context);
+      const result = await invoke(fn, request, context);
       response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit);
     } catch (error) {
       // Like the Functions host: a bare 500, details only in the host log (name and message, no stack).
       const summary = error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown';
       log('error', `${fn.name} (${invocationId}) failed: ${summary}`);
+      requestTrace.end(500);
       res.writeHead(500, { 'content-length': '0' });
       res.end();
       return;
@@ -148,6 +182,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       if (name !== 'set-cookie') headers[name] = value;
     });
     if (response.cookies.length > 0) headers['set-cookie'] = response.cookies.map(serializeCookie);
+    requestTrace.end(response.status);
     res.writeHead(response.status, headers);
     res.end(method === 'HEAD' ? undefined : payload);
   };

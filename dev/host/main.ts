@@ -3,6 +3,7 @@ import { readRoutePrefix } from './hostJson';
 import { loadFunctionApp } from './loadFunctionApp';
 import { startLocalHost } from './localHost';
 import { mergeSettings, readLocalSettings } from './localSettings';
+import { openTelemetryRequestTracer } from './requestTracer';
 
 // `node dist/dev/host/main.js [appDir]`: runs the built function app on PORT (default 7071)
 // without Azure Functions Core Tools. Settings come from the environment and local.settings.json.
@@ -14,7 +15,14 @@ async function main(): Promise<void> {
   process.env = mergeSettings(process.env, readLocalSettings(appDir));
   const core = loadFunctionApp(appDir);
   const port = Number(process.env.PORT ?? 7071);
-  const host = await startLocalHost({ functions: core.functions, routePrefix: readRoutePrefix(appDir), port });
+  const host = await startLocalHost({
+    functions: core.functions,
+    hooks: core.hooks,
+    routePrefix: readRoutePrefix(appDir),
+    port,
+    // As the Functions host does when the app has Application Insights: each invocation's request is recorded.
+    ...(process.env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim() ? { tracer: openTelemetryRequestTracer() } : {}),
+  });
   console.log(`Functions host listening on ${host.url}`);
   const prefix = readRoutePrefix(appDir);
   for (const fn of core.functions) {

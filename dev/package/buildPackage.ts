@@ -6,9 +6,14 @@ import { build, type Plugin } from 'esbuild';
 // else. Each file in functions/ becomes one bundled file under functions/; everything they
 // import (shared/, @azure/functions, the SDKs) is bundled once into lib/app.js, so module-level
 // state (the process's broker, @azure/functions' registry) exists once per process. Only
-// @azure/functions-core stays external: the Functions worker supplies it.
+// @azure/functions-core stays external: the Functions worker supplies it. The telemetry SDK is
+// bundled on its own into lib/appInsights.js, which lib/app.js requires only when a connection
+// string is set: without one it is never read (it costs about a second of cold start).
 
 export const PACKAGE_LIB = 'lib/app.js';
+export const TELEMETRY_LIB = 'lib/appInsights.js';
+/** Packages the app loads lazily, each bundled into its own file next to the library. */
+const LAZY_PACKAGES: Record<string, string> = { applicationinsights: TELEMETRY_LIB };
 /** Supplied by the Azure Functions Node worker at run time; never bundled, never installed. */
 export const WORKER_PROVIDED = ['@azure/functions-core'];
 
@@ -106,6 +111,19 @@ function productionOnlyPlugin(root: string, devFolders: Set<string>, leftOut: Se
   };
 }
 
+/** A lazily loaded package becomes a require of its own bundle, next to the library. */
+function lazyPackagesPlugin(): Plugin {
+  return {
+    name: 'lazy-packages',
+    setup(builder) {
+      builder.onResolve({ filter: /^[^./]/ }, (args) => {
+        const file = LAZY_PACKAGES[args.path];
+        return file ? { path: `./${relative(dirname(PACKAGE_LIB), file)}`, external: true } : undefined;
+      });
+    },
+  };
+}
+
 async function readDevFolders(root: string): Promise<Set<string>> {
   const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as { packages?: Record<string, { dev?: boolean }> };
   return new Set(Object.entries(lock.packages ?? {}).filter(([folder, entry]) => folder !== '' && entry.dev === true).map(([folder]) => folder));
@@ -149,14 +167,27 @@ export async function buildPackage(options: BuildPackageOptions): Promise<BuiltP
     .map(([key, path]) => `exports[${JSON.stringify(key)}] = require(${JSON.stringify(path)});`)
     .join('\n');
   const leftOut = new Set<string>();
+  const devFolders = await readDevFolders(root);
   const lib = await build({
     ...common,
     metafile: true,
-    plugins: [productionOnlyPlugin(root, await readDevFolders(root), leftOut)],
+    plugins: [lazyPackagesPlugin(), productionOnlyPlugin(root, devFolders, leftOut)],
     stdin: { contents: libSource, resolveDir: root, sourcefile: 'package-library.js', loader: 'js' },
     outfile: join(outDir, PACKAGE_LIB),
     external: WORKER_PROVIDED,
   });
+  const lazy = await Promise.all(
+    Object.entries(LAZY_PACKAGES).map(([name, file]) =>
+      build({
+        ...common,
+        metafile: true,
+        plugins: [productionOnlyPlugin(root, devFolders, leftOut)],
+        stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, sourcefile: `${name}-bundle.js`, loader: 'js' },
+        outfile: join(outDir, file),
+        external: WORKER_PROVIDED,
+      }),
+    ),
+  );
 
   await copyFile(join(root, 'host.json'), join(outDir, 'host.json'));
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as RootPackageJson;
@@ -181,7 +212,8 @@ export async function buildPackage(options: BuildPackageOptions): Promise<BuiltP
   }
 
   const files = await listFiles(outDir);
-  const bundledPackages = [...new Set(Object.keys(lib.metafile.inputs).map(packageFolderOf).filter((name): name is string => name !== undefined))].sort();
+  const inputs = [lib, ...lazy].flatMap((result) => Object.keys(result.metafile.inputs));
+  const bundledPackages = [...new Set(inputs.map(packageFolderOf).filter((name): name is string => name !== undefined))].sort();
   const bundledSources = Object.keys(lib.metafile.inputs)
     .map(toPosix)
     .filter((input) => !input.includes('node_modules/') && input !== 'package-library.js')

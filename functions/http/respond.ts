@@ -26,10 +26,17 @@ export function withProblemDetails(handler: Handler): Handler {
       } else {
         context.error(`unexpected failure: ${describeError(error)}`);
       }
-      const problem = toProblemResponse(error, instance);
+      const problem = toProblemResponse(error, instance, traceIdOf(context));
       return { status: problem.status, headers: problem.headers, body: problem.body };
     }
   };
+}
+
+/** The trace id of the invocation's W3C trace context (the Functions host passes the request's). */
+export function traceIdOf(context: InvocationContext): string | undefined {
+  const traceParent = context.traceContext?.traceParent;
+  const traceId = traceParent ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceParent.trim().toLowerCase())?.[1] : undefined;
+  return traceId && !/^0+$/.test(traceId) ? traceId : undefined;
 }
 
 export function json(status: number, body: unknown): HttpResponseInit {

@@ -16,6 +16,9 @@ import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import { ResponseRecorder } from '../upstream/responseRecorder';
 import { settleWithin } from '../upstream/settleWithin';
 import { rememberSecret } from '../telemetry/redact';
+import { NO_TELEMETRY, TELEMETRY_EVENTS, type Telemetry } from '../telemetry/telemetry';
+import { sdkResponseReporter, upstreamCallReporter } from '../telemetry/upstreamTelemetry';
+import { createUserHasher, reportEmbedTokenIssued, reportPolicyDenial } from '../telemetry/embedTelemetry';
 import { embedReport, type EmbedOutcome } from '../embed/embedReport';
 import { EmbedTokenCache } from '../embed/embedTokenCache';
 import type { EmbedCaller, EmbedDeps } from '../embed/embedCaller';
@@ -48,6 +51,8 @@ export interface BrokerDeps {
   managedIdentity?: TokenCredential;
   observe?: UpstreamCallObserver;
   onWarning?: (message: string) => void;
+  /** Where upstream calls, issued tokens and denials are reported; given the app's identity when it needs one (Entra-authenticated ingestion). */
+  telemetry?: Telemetry | ((identity: TokenCredential) => Telemetry);
 }
 
 /** What authentication established: validated claims, and the raw bearer token where there is one. */
@@ -80,7 +85,7 @@ export interface Broker {
   prewarm(): Promise<void>;
 }
 
-function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential): () => Promise<ClientCredential> {
+function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential, telemetry: Telemetry): () => Promise<ClientCredential> {
   const { credential } = config.powerBi;
   const timeoutMs = config.upstream.callTimeoutMs;
   if (credential === 'managed-identity') {
@@ -93,7 +98,7 @@ function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential):
       },
     });
   }
-  const reader = createKeyVaultSecretReader({ vaultUrl: config.keyVault.url as string, credential: managedIdentity, timeoutMs });
+  const reader = createKeyVaultSecretReader({ vaultUrl: config.keyVault.url as string, credential: managedIdentity, timeoutMs, observe: sdkResponseReporter(telemetry, 'key-vault') });
   if (credential === 'certificate') {
     const name = config.keyVault.certificateName as string;
     return async () => {
@@ -111,22 +116,36 @@ function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential):
 }
 
 /** The function's managed identity; on a laptop pointed at real Azure, the developer's CLI login instead. */
-function appIdentity(config: BrokerConfig, now: () => number): TokenCredential {
+function appIdentity(config: BrokerConfig, now: () => number, telemetry: Telemetry): TokenCredential {
   const timeoutMs = config.upstream.callTimeoutMs;
   if (!config.managedIdentityAvailable) return boundedCredential(new ChainedTokenCredential(new AzureCliCredential(), new AzureDeveloperCliCredential()), { timeoutMs, now });
-  const recorder = new ResponseRecorder(now);
+  const recorder = new ResponseRecorder(now, sdkResponseReporter(telemetry, 'managed-identity'));
   const options = { httpClient: recorder.wrap(createDefaultHttpClient()), ...(config.managedIdentityClientId ? { clientId: config.managedIdentityClientId } : {}) };
   return boundedCredential(new ManagedIdentityCredential(options), { timeoutMs, recorder, now });
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broker {
   const now = deps.now ?? Date.now;
-  const managedIdentity = deps.managedIdentity ? boundedCredential(deps.managedIdentity, { timeoutMs: config.upstream.callTimeoutMs, now }) : appIdentity(config, now);
+  // The identity reports its own calls, and an Entra-authenticated exporter needs the identity: bind late.
+  let sink: Telemetry = NO_TELEMETRY;
+  const telemetry: Telemetry = { dependency: (r) => sink.dependency(r), event: (n, p, m) => sink.event(n, p, m), metric: (n, v, p) => sink.metric(n, v, p) };
+  const managedIdentity = deps.managedIdentity ? boundedCredential(deps.managedIdentity, { timeoutMs: config.upstream.callTimeoutMs, now }) : appIdentity(config, now, telemetry);
+  sink = typeof deps.telemetry === 'function' ? deps.telemetry(managedIdentity) : (deps.telemetry ?? NO_TELEMETRY);
+  const observe = upstreamCallReporter(telemetry, { entra: hostOf(config.powerBi.authorityHost), powerbi: hostOf(config.powerBi.apiUrl) }, deps.observe);
+  const hashUser = createUserHasher();
   const minLifetimeMs = config.embed.minLifetimeMinutes * 60_000;
 
   // A secret that Entra refuses even after a re-read is read again at most every 30 s.
   const credentialOf = (load: () => Promise<ClientCredential>) => new RefreshableValue(load, { minRefreshIntervalMs: CREDENTIAL_REREAD_INTERVAL_MS, now });
-  const ownCredential = credentialOf(loadCredential(config, managedIdentity));
+  const ownCredential = credentialOf(loadCredential(config, managedIdentity, telemetry));
   const providerFor = (clientId: string, credential: RefreshableValue<ClientCredential>) => new ServicePrincipalTokenProvider({
     credential,
     createSource: (credential) =>
@@ -139,13 +158,15 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
           timeoutMs: config.upstream.callTimeoutMs,
           now,
           ...(deps.fetch ? { fetch: deps.fetch } : {}),
-          ...(deps.observe ? { observe: deps.observe } : {}),
+          observe,
         },
         credential,
       ),
     // The Entra token must outlive the embed token by the minimum, plus one request's worth of time.
     minRemainingMs: minLifetimeMs + config.upstream.deadlineMs,
     now,
+    onRenewed: (remainingMs) => telemetry.event(TELEMETRY_EVENTS.servicePrincipalTokenRenewed, {}, { remainingMinutes: Math.round(remainingMs / 6_000) / 10 }),
+    onCredentialReread: (changed) => telemetry.event(TELEMETRY_EVENTS.credentialReread, { after: 'invalid_client', changed: String(changed) }),
     onShortToken: (remainingMs) => deps.onWarning?.(`Entra issued a token with only ${Math.round(remainingMs / 60_000)} minutes left; embed tokens will be shorter than EMBED_MIN_LIFETIME_MINUTES.`),
   });
   const tokens = providerFor(config.powerBi.clientId, ownCredential);
@@ -165,7 +186,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     onTokenRejected: () => tokens.invalidate(),
     now,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    ...(deps.observe ? { observe: deps.observe } : {}),
+    observe,
   });
   const metadata = new ItemMetadataCache(powerBi, { ttlMs: METADATA_TTL_MS, maxItems: 1000 });
   const embedTokens = new EmbedTokenCache(minLifetimeMs, now);
@@ -174,7 +195,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const deadlineFromNow = () => powerBi.deadlineFromNow();
   // A customer's own service principal signs in with the function's managed identity as a federated credential.
   const customerPrincipals = new CustomerPrincipals({
-    createProvider: (clientId) => providerFor(clientId, credentialOf(loadCredential({ ...config, powerBi: { ...config.powerBi, credential: 'managed-identity' } }, managedIdentity))),
+    createProvider: (clientId) => providerFor(clientId, credentialOf(loadCredential({ ...config, powerBi: { ...config.powerBi, credential: 'managed-identity' } }, managedIdentity, telemetry))),
   });
   const embedDeps: EmbedDeps = {
     policy: config.policy,
@@ -202,15 +223,37 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     const customer = resolveCustomer(config.policy, caller.claims);
     return { claims: caller.claims, ...(caller.bearerToken ? { bearerToken: caller.bearerToken } : {}), ...(customer ? { customer } : {}) };
   };
+  /** Runs one embed and reports it: the token issued (a cache hit when no GenerateToken of its own was made), or the denial. */
+  const withEmbedTelemetry = async <O extends { rule?: string; rules?: string[]; username: string; identityApplied: boolean; config: { expiration: string } }>(
+    keys: string[],
+    run: (deps: EmbedDeps) => Promise<O>,
+  ): Promise<O> => {
+    const itemKeys = keys.map((key) => key.toLowerCase());
+    let generated = false;
+    const counted: EmbedDeps = {
+      ...embedDeps,
+      generateToken: (...args) => ((generated = true), embedDeps.generateToken(...args)),
+      generateTokenV1: (...args) => ((generated = true), embedDeps.generateTokenV1(...args)),
+    };
+    try {
+      const outcome = await run(counted);
+      const rule = outcome.rule ?? outcome.rules?.join(',') ?? '';
+      reportEmbedTokenIssued(telemetry, hashUser, { itemKeys, rule, username: outcome.username, identityApplied: outcome.identityApplied, expiration: outcome.config.expiration, cacheHit: !generated }, now());
+      return outcome;
+    } catch (error) {
+      reportPolicyDenial(telemetry, error, itemKeys);
+      throw error;
+    }
+  };
 
   return {
     config,
     deadlineFromNow,
     authenticate: (evidence, deadline = deadlineFromNow()) => authenticator.authenticate(evidence, deadline),
-    embedReport: (caller, key, deadline = deadlineFromNow()) => embedReport(embedDeps, embedCaller(caller), key, deadline),
-    embed: (caller, request, deadline = deadlineFromNow()) => embedItems(embedDeps, embedCaller(caller), request, deadline),
-    embedDashboard: (caller, key, deadline = deadlineFromNow()) => embedDashboard(embedDeps, embedCaller(caller), key, deadline),
-    embedTile: (caller, key, tileId, deadline = deadlineFromNow()) => embedTile(embedDeps, embedCaller(caller), key, tileId, deadline),
+    embedReport: (caller, key, deadline = deadlineFromNow()) => withEmbedTelemetry([key], (d) => embedReport(d, embedCaller(caller), key, deadline)),
+    embed: (caller, request, deadline = deadlineFromNow()) => withEmbedTelemetry([...request.reports, ...request.datasets].map((item) => item.key), (d) => embedItems(d, embedCaller(caller), request, deadline)),
+    embedDashboard: (caller, key, deadline = deadlineFromNow()) => withEmbedTelemetry([key], (d) => embedDashboard(d, embedCaller(caller), key, deadline)),
+    embedTile: (caller, key, tileId, deadline = deadlineFromNow()) => withEmbedTelemetry([key], (d) => embedTile(d, embedCaller(caller), key, tileId, deadline)),
     async prewarm() {
       try {
         await getAccessToken();

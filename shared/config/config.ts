@@ -47,7 +47,11 @@ export interface BrokerConfig {
   upstream: { callTimeoutMs: number; deadlineMs: number };
   /** Start getting the service-principal token and the catalog's metadata when the app loads. */
   prewarm: boolean;
-  telemetry: { connectionString: string | undefined };
+  telemetry: {
+    connectionString: string | undefined;
+    /** APPLICATIONINSIGHTS_AUTHENTICATION_STRING asks for Entra ID (`Authorization=AAD`): the exporter authenticates with the managed identity. */
+    entraAuthentication: boolean;
+  };
   managedIdentityClientId: string | undefined;
   /** True on an App Service / Functions instance (set by the platform). */
   runningInAzure: boolean;
@@ -228,6 +232,9 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
   const managedIdentityClientId = r.optional('AZURE_CLIENT_ID');
   r.guid('AZURE_CLIENT_ID', managedIdentityClientId);
 
+  const connectionString = r.optional('APPLICATIONINSIGHTS_CONNECTION_STRING');
+  const entraAuthentication = telemetryAuthentication(r, r.optional('APPLICATIONINSIGHTS_AUTHENTICATION_STRING'), managedIdentityClientId, warnings);
+
   const strictPolicy = r.boolean('EMBED_POLICY_STRICT', false);
   const policyText = readPolicyText(r, readFile);
   let policy: EmbedPolicy | undefined;
@@ -250,10 +257,40 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): B
     embed: { minLifetimeMinutes },
     upstream: { callTimeoutMs: callTimeoutSeconds * 1000, deadlineMs: deadlineSeconds * 1000 },
     prewarm,
-    telemetry: { connectionString: r.optional('APPLICATIONINSIGHTS_CONNECTION_STRING') },
+    telemetry: { connectionString, entraAuthentication },
     managedIdentityClientId,
     runningInAzure,
     managedIdentityAvailable: runningInAzure || r.optional('IDENTITY_ENDPOINT') !== undefined || r.optional('MSI_ENDPOINT') !== undefined,
     warnings,
   };
+}
+
+/**
+ * `Authorization=AAD[;ClientId=<guid>]` (the Functions host's format). The exporter uses the
+ * broker's own managed identity (AZURE_CLIENT_ID), so a ClientId naming another one is flagged.
+ */
+function telemetryAuthentication(r: Reader, value: string | undefined, managedIdentityClientId: string | undefined, warnings: string[]): boolean {
+  if (value === undefined) return false;
+  const pairs = new Map<string, string>();
+  for (const part of value.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const at = part.indexOf('=');
+    if (at <= 0) {
+      r.problems.push(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be "Authorization=AAD" with an optional ";ClientId=<guid>" (got "${value}")`);
+      return false;
+    }
+    pairs.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  const authorization = pairs.get('authorization');
+  if (authorization?.toUpperCase() !== 'AAD') {
+    r.problems.push(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING must contain Authorization=AAD (got "${value}")`);
+    return false;
+  }
+  const clientId = pairs.get('clientid');
+  if (clientId !== undefined) {
+    r.guid('APPLICATIONINSIGHTS_AUTHENTICATION_STRING ClientId', clientId);
+    if (isGuid(clientId) && clientId.toLowerCase() !== (managedIdentityClientId ?? '').toLowerCase()) {
+      warnings.push('APPLICATIONINSIGHTS_AUTHENTICATION_STRING names a ClientId other than AZURE_CLIENT_ID; the broker sends its telemetry as the identity that reads Key Vault (AZURE_CLIENT_ID).');
+    }
+  }
+  return true;
 }

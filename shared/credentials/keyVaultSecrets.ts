@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { BrokerError } from '../errors/brokerError';
-import { ResponseRecorder } from '../upstream/responseRecorder';
+import { ResponseRecorder, type ObservedResponse } from '../upstream/responseRecorder';
 import { settleWithin } from '../upstream/settleWithin';
 
 // Reads the service principal's secret or certificate from Key Vault with the function's
@@ -61,11 +61,13 @@ export interface KeyVaultReaderOptions {
   credential: TokenCredential;
   timeoutMs: number;
   now?: () => number;
+  /** Each answer the SDK's pipeline got (every retry included), for dependency telemetry. */
+  observe?: (response: ObservedResponse) => void;
 }
 
 export function createKeyVaultSecretReader(options: KeyVaultReaderOptions): SecretReader {
   const now = options.now ?? Date.now;
-  const recorder = new ResponseRecorder(now);
+  const recorder = new ResponseRecorder(now, options.observe);
   const client = new SecretClient(options.vaultUrl, options.credential, {
     // The challenge's resource host check cannot pass for a loopback vault (the local emulator).
     disableChallengeResourceVerification: isLoopback(options.vaultUrl),

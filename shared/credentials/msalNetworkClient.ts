@@ -12,6 +12,10 @@ export interface UpstreamCall {
   durationMs: number;
   requestId: string | undefined;
   error?: string;
+  /** 1 for a first try, 2 and up for a retry of the same call. */
+  attempt?: number;
+  /** The answer's Retry-After header, as sent. */
+  retryAfter?: string;
 }
 
 export type UpstreamCallObserver = (call: UpstreamCall) => void;
@@ -21,6 +25,8 @@ export class MsalNetworkClient implements INetworkModule {
   timeouts = 0;
   /** Retry-After of the last answer (Entra sends it with 429 and 503); msal does not pass it on. */
   lastRetryAfter: string | undefined;
+  /** Tries per msal request (msal repeats a call with the same client-request-id): the last few only. */
+  private readonly tries = new Map<string, number>();
 
   constructor(
     private readonly fetchFn: FetchLike,
@@ -39,7 +45,8 @@ export class MsalNetworkClient implements INetworkModule {
 
   private async send<T>(method: string, url: string, options: NetworkRequestOptions | undefined, timeout?: number): Promise<NetworkResponse<T>> {
     const started = this.now();
-    const { pathname } = new URL(url);
+    const { pathname, searchParams } = new URL(url);
+    const attempt = this.countTry(searchParams.get('client-request-id'));
     const signal = AbortSignal.timeout(Math.min(timeout ?? this.timeoutMs, this.timeoutMs));
     try {
       const response = await this.fetchFn(url, {
@@ -52,7 +59,8 @@ export class MsalNetworkClient implements INetworkModule {
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => (headers[name] = value));
       this.lastRetryAfter = response.status >= 400 ? headers['retry-after'] : undefined;
-      this.observe({ target: 'entra', method, path: pathname, status: response.status, durationMs: this.now() - started, requestId: headers['x-ms-request-id'] });
+      const retryAfter = headers['retry-after'];
+      this.observe({ target: 'entra', method, path: pathname, status: response.status, durationMs: this.now() - started, requestId: headers['x-ms-request-id'], attempt, ...(retryAfter ? { retryAfter } : {}) });
       let body: unknown;
       try {
         body = text ? JSON.parse(text) : {};
@@ -62,9 +70,18 @@ export class MsalNetworkClient implements INetworkModule {
       return { headers, body: body as T, status: response.status };
     } catch (error) {
       if (signal.aborted) this.timeouts += 1;
-      this.observe({ target: 'entra', method, path: pathname, status: undefined, durationMs: this.now() - started, requestId: undefined, error: signal.aborted ? 'timeout' : errorName(error) });
+      this.observe({ target: 'entra', method, path: pathname, status: undefined, durationMs: this.now() - started, requestId: undefined, error: signal.aborted ? 'timeout' : errorName(error), attempt });
       throw error;
     }
+  }
+
+  private countTry(requestId: string | null): number {
+    if (!requestId) return 1;
+    const attempt = (this.tries.get(requestId) ?? 0) + 1;
+    this.tries.delete(requestId);
+    this.tries.set(requestId, attempt);
+    if (this.tries.size > 16) this.tries.delete(this.tries.keys().next().value as string);
+    return attempt;
   }
 }
 

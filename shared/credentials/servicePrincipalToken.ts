@@ -26,6 +26,10 @@ export interface ServicePrincipalTokenOptions {
   now?: () => number;
   /** Called when Entra hands out a token shorter than the minimum (nothing better can be had). */
   onShortToken?: (remainingMs: number) => void;
+  /** A new token was had from Entra (not msal's cache of the one in hand): its remaining lifetime. */
+  onRenewed?: (remainingMs: number) => void;
+  /** Entra refused the credential (invalid_client) and it was read again: `changed` says whether the re-read brought a new one. */
+  onCredentialReread?: (changed: boolean) => void;
 }
 
 /** A re-read that brought back the same secret or certificate: retrying Entra with it is pointless. */
@@ -111,7 +115,9 @@ export class ServicePrincipalTokenProvider {
       if (!isCredentialRejected(error) || credential.kind === 'assertion') throw error;
       // Rotation: the cached secret or certificate was replaced. Read it again once, retry once.
       const renewed = await this.options.credential.refresh(credential);
-      if (renewed === credential || sameCredential(renewed, credential)) throw error;
+      const unchanged = renewed === credential || sameCredential(renewed, credential);
+      this.options.onCredentialReread?.(!unchanged);
+      if (unchanged) throw error;
       token = await this.acquireFrom(renewed, true);
     }
     this.shortTokenAcceptedUntil = 0;
@@ -122,6 +128,7 @@ export class ServicePrincipalTokenProvider {
     }
     this.current = token;
     this.forceNext = false;
+    this.options.onRenewed?.(token.expiresOnMs - this.now());
     return token;
   }
 }

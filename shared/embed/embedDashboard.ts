@@ -34,6 +34,8 @@ export interface V1EmbedOutcome<C> {
   config: C;
   rule: string;
   identityApplied: boolean;
+  /** The effective identity's username the policy built (for a keyed hash in telemetry, never logged as is). */
+  username: string;
 }
 
 /** A customer's dashboard is one in its workspaces (authorizeEmbed answers 404 for any other). */
@@ -64,6 +66,7 @@ export async function embedDashboard(deps: EmbedDeps, caller: EmbedCaller, key: 
   return {
     rule: grant.rule,
     identityApplied,
+    username: grant.identity.username,
     config: { type: 'dashboard', id: dashboard.id, embedUrl: dashboard.embedUrl, accessToken: token.token, tokenType: 'Embed', tokenId: token.tokenId, expiration: token.expiration },
   };
 }
@@ -82,6 +85,7 @@ export async function embedTile(deps: EmbedDeps, caller: EmbedCaller, key: strin
   return {
     rule: grant.rule,
     identityApplied,
+    username: grant.identity.username,
     config: { type: 'tile', id: tile.id, dashboardId, embedUrl: tile.embedUrl, accessToken: token.token, tokenType: 'Embed', tokenId: token.tokenId, expiration: token.expiration },
   };
 }

@@ -47,6 +47,8 @@ export interface MultiEmbedOutcome {
   config: MultiEmbedConfig;
   rules: string[];
   identityApplied: boolean;
+  /** The effective identity's username the policy built (for a keyed hash in telemetry, never logged as is). */
+  username: string;
 }
 
 interface TokenDataset {
@@ -115,6 +117,7 @@ export async function embedItems(deps: EmbedDeps, caller: EmbedCaller, request: 
   return {
     rules,
     identityApplied: identities.length > 0,
+    username: (reportGrants[0] ?? datasetGrants[0])?.grant.identity.username ?? '',
     config: {
       accessToken: token.token,
       tokenType: 'Embed',

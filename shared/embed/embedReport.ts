@@ -20,6 +20,8 @@ export interface EmbedOutcome {
   config: ReportEmbedConfig;
   rule: string;
   identityApplied: boolean;
+  /** The effective identity's username the policy built (for a keyed hash in telemetry, never logged as is). */
+  username: string;
 }
 
 /** `deadline` (epoch ms) is the request's: every upstream call of the request shares it. */
@@ -30,6 +32,7 @@ export async function embedReport(deps: EmbedDeps, caller: EmbedCaller, key: str
   return {
     rule: outcome.rules[0] ?? '',
     identityApplied: outcome.identityApplied,
+    username: outcome.username,
     config: {
       type: 'report',
       id: report.id,

@@ -12,6 +12,8 @@ export interface ProblemDetails {
   code: ErrorCode;
   detail: string;
   instance?: string;
+  /** The W3C trace id of the request: the operation id of its telemetry, for a user to quote. */
+  traceId?: string;
   [extension: string]: unknown;
 }
 
@@ -39,7 +41,7 @@ export function problemType(code: ErrorCode): string {
   return `urn:powerbi-embed-broker:problem:${code.replace(/_/g, '-')}`;
 }
 
-export function toProblemDetails(error: unknown, instance?: string): ProblemDetails {
+export function toProblemDetails(error: unknown, instance?: string, traceId?: string): ProblemDetails {
   const known = error instanceof BrokerError ? error : new BrokerError('internal', 'The request could not be completed.');
   const problem: ProblemDetails = {
     ...known.extensions,
@@ -50,11 +52,12 @@ export function toProblemDetails(error: unknown, instance?: string): ProblemDeta
     detail: known.message,
   };
   if (instance) problem.instance = instance;
+  if (traceId) problem.traceId = traceId;
   return problem;
 }
 
-export function toProblemResponse(error: unknown, instance?: string): ProblemResponse {
-  const problem = toProblemDetails(error, instance);
+export function toProblemResponse(error: unknown, instance?: string, traceId?: string): ProblemResponse {
+  const problem = toProblemDetails(error, instance, traceId);
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' };
   if (error instanceof BrokerError) {
     Object.assign(headers, error.headers);

@@ -190,7 +190,7 @@ export class PowerBiClient {
     let tokenRenewed = false;
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
       if (deadline - this.now() <= 0) break;
-      last = await this.attempt(method, url, path, body, deadline, as);
+      last = await this.attempt(method, url, path, body, deadline, as, attempt);
       const { response } = last;
       if (response && !RETRYABLE_STATUSES.has(response.status)) {
         if (response.ok) return this.readJson(response);
@@ -211,7 +211,7 @@ export class PowerBiClient {
     throw this.giveUp(last, deadline);
   }
 
-  private async attempt(method: string, url: string, path: string, body: unknown, deadline: number, as: CallAs): Promise<Attempt> {
+  private async attempt(method: string, url: string, path: string, body: unknown, deadline: number, as: CallAs, attempt = 1): Promise<Attempt> {
     // The token first: its wait (a cold Key Vault read and Entra call) counts against the
     // request's deadline, not against this call's own timeout.
     const token = await this.tokenBefore(deadline, as.principal?.getAccessToken ?? this.options.getAccessToken);
@@ -229,12 +229,13 @@ export class PowerBiClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal,
       });
-      this.options.observe?.({ target: 'powerbi', method, path, status: response.status, durationMs: this.now() - started, requestId: requestIdOf(response) });
+      const retryAfter = response.headers.get('retry-after');
+      this.options.observe?.({ target: 'powerbi', method, path, status: response.status, durationMs: this.now() - started, requestId: requestIdOf(response), attempt, ...(retryAfter ? { retryAfter } : {}) });
       return { response };
     } catch (error) {
       if (error instanceof BrokerError) throw error;
       const timedOut = signal.aborted;
-      this.options.observe?.({ target: 'powerbi', method, path, status: undefined, durationMs: this.now() - started, requestId: undefined, error: timedOut ? 'timeout' : 'network' });
+      this.options.observe?.({ target: 'powerbi', method, path, status: undefined, durationMs: this.now() - started, requestId: undefined, error: timedOut ? 'timeout' : 'network', attempt });
       return { error, timedOut };
     }
   }

@@ -18,10 +18,17 @@ export interface ObservedResponse {
   durationMs: number;
   requestId: string | undefined;
   error?: string;
+  /** 1 for a first try; the SDK's retry policy sends the same request object again. */
+  attempt: number;
+  /** Whether the request carried credentials (a 401 to one without is Key Vault's challenge). */
+  authenticated: boolean;
+  retryAfterMs?: number;
 }
 
 export class ResponseRecorder {
   private lastThrottle: ThrottleSeen | undefined;
+  /** Tries of each request object; Key Vault's unauthenticated challenge try is not counted as one. */
+  private readonly tries = new WeakMap<PipelineRequest, { count: number; authenticated: boolean }>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -33,13 +40,17 @@ export class ResponseRecorder {
     return {
       sendRequest: async (request: PipelineRequest): Promise<PipelineResponse> => {
         const started = this.now();
+        const authenticated = request.headers.has('authorization');
+        const before = this.tries.get(request);
+        const attempt = before && before.authenticated === authenticated ? before.count + 1 : 1;
+        this.tries.set(request, { count: attempt, authenticated });
         try {
           const response = await inner.sendRequest(request);
-          this.record(request, response, started);
+          this.record(request, response, started, attempt);
           return response;
         } catch (error) {
           const name = (error as { name?: unknown } | null)?.name;
-          this.observe?.({ method: request.method, url: request.url, status: undefined, durationMs: this.now() - started, requestId: undefined, error: typeof name === 'string' ? name : 'error' });
+          this.observe?.({ method: request.method, url: request.url, status: undefined, durationMs: this.now() - started, requestId: undefined, error: typeof name === 'string' ? name : 'error', attempt, authenticated: request.headers.has('authorization') });
           throw error;
         }
       },
@@ -51,11 +62,21 @@ export class ResponseRecorder {
     return this.lastThrottle && this.lastThrottle.at >= since ? this.lastThrottle : undefined;
   }
 
-  private record(request: PipelineRequest, response: PipelineResponse, started: number): void {
+  private record(request: PipelineRequest, response: PipelineResponse, started: number, attempt: number): void {
     const at = this.now();
+    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
     if (response.status === 429 || response.status === 503) {
-      this.lastThrottle = { status: response.status, retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after'), Date.now()), at };
+      this.lastThrottle = { status: response.status, retryAfterMs, at };
     }
-    this.observe?.({ method: request.method, url: request.url, status: response.status, durationMs: at - started, requestId: response.headers.get('x-ms-request-id') ?? undefined });
+    this.observe?.({
+      method: request.method,
+      url: request.url,
+      status: response.status,
+      durationMs: at - started,
+      requestId: response.headers.get('x-ms-request-id') ?? undefined,
+      attempt,
+      authenticated: request.headers.has('authorization'),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
   }
 }

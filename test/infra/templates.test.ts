@@ -98,11 +98,13 @@ describeWithBicep('infra templates, compiled', (bicep) => {
       expect((compiled.template('main.json').parameters ?? {}).powerBiCloud?.allowedValues).toEqual([...CLOUD_NAMES]);
     });
 
-    it('places every resource in the chosen region, the Static Web App in the nearest one that offers it', () => {
-      const d = deployment({ parameters: { location: 'swedencentral' } });
+    it('places every resource in the chosen region, the Static Web App in the nearest one that offers it (metric alerts and action groups exist only globally)', () => {
+      const d = deployment({ parameters: { location: 'swedencentral', alertEmail: 'oncall@contoso.example' } });
+      const globalOnly = (resource: Deployed) => ['microsoft.insights/metricalerts', 'microsoft.insights/actiongroups'].includes(resource.type.toLowerCase());
       const located = d.resources.filter((resource) => 'location' in resource.body && resource.type !== 'Microsoft.Web/staticSites');
       expect(located.length).toBeGreaterThan(8);
-      expect(located.filter((resource) => resource.body.location !== 'swedencentral').map((r) => `${r.type} ${r.name}`)).toEqual([]);
+      expect(located.filter((resource) => !globalOnly(resource) && resource.body.location !== 'swedencentral').map((r) => `${r.type} ${r.name}`)).toEqual([]);
+      expect(located.filter(globalOnly).map((r) => String(r.body.location).toLowerCase())).toEqual(['global', 'global']);
       expect(staticSiteOf(d).body.location).toBe('westeurope');
     });
   });
@@ -498,6 +500,85 @@ describeWithBicep('infra templates, compiled', (bicep) => {
         login: { tokenStore: { enabled: false } },
         httpSettings: { requireHttps: true },
       });
+    });
+  });
+
+  describe('monitoring (docs/runbook.md)', () => {
+    const rulesOf = (d: Deployment) => ofType(d, 'Microsoft.Insights/scheduledQueryRules');
+    const runbook = () => readFileSync(path.join(repoRoot, 'docs', 'runbook.md'), 'utf8');
+
+    it('turns instrumentation-key ingestion off: the host and the exporter send as the managed identity', () => {
+      const d = deployment();
+      expect(get(insightsOf(d), 'properties.DisableLocalAuth')).toBe(true);
+      expect(appSettings(d).APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe(`ClientId=${runtime(identityOf(d), 'clientId')};Authorization=AAD`);
+      expect(get(insightsOf(deployment({ parameters: { appInsightsDisableLocalAuth: false } })), 'properties.DisableLocalAuth')).toBe(false);
+    });
+
+    it('alerts on the 5xx rate, p95 latency, upstream failures by target, Power BI 403s and credential failures', () => {
+      const d = deployment();
+      const rules = rulesOf(d);
+      expect(rules.map((r) => r.name).sort()).toEqual(['credential-failures', 'http-5xx-rate', 'p95-latency', 'powerbi-403', 'upstream-failures']);
+      for (const rule of rules) {
+        expect(get(rule, 'properties.scopes')).toEqual([idOf(insightsOf(d))]);
+        expect(get(rule, 'properties.enabled')).toBe(true);
+        expect(get(rule, 'properties.description')).toContain(`section "${rule.name}"`);
+        // Every rule has its runbook section.
+        expect(runbook()).toContain(`## ${rule.name}`);
+      }
+      const criterion = (name: string) => (get(single(d, 'Microsoft.Insights/scheduledQueryRules', (r) => r.name === name), 'properties.criteria.allOf') as Json[])[0] as Record<string, Json>;
+      expect(criterion('http-5xx-rate').query).toMatch(/countif\(toint\(resultCode\) >= 500\)/);
+      expect(criterion('p95-latency').query).toMatch(/percentile\(duration, 95\)[\s\S]*p95 > 3000/);
+      expect(criterion('upstream-failures')).toMatchObject({ query: expect.stringContaining('resultCode == "429"'), dimensions: [{ name: 'upstream', operator: 'Include', values: ['*'] }] });
+      expect(criterion('powerbi-403').query).toContain('resultCode == "403"');
+      expect(criterion('credential-failures').query).toMatch(/CredentialReread[\s\S]*key-vault[\s\S]*"403"/);
+      expect(get(single(d, 'Microsoft.Insights/scheduledQueryRules', (r) => r.name === 'http-5xx-rate'), 'properties.actions.actionGroups')).toEqual([]);
+    });
+
+    it('notifies an e-mail action group only when ALERT_EMAIL is given', () => {
+      expect(ofType(deployment(), 'Microsoft.Insights/actionGroups')).toEqual([]);
+      const d = deployment({ parameters: { alertEmail: 'oncall@contoso.example' } });
+      const group = single(d, 'Microsoft.Insights/actionGroups');
+      expect(get(group, 'properties.emailReceivers')).toEqual([{ name: 'on-call', emailAddress: 'oncall@contoso.example', useCommonAlertSchema: true }]);
+      expect(String(get(group, 'properties.groupShortName')).length).toBeLessThanOrEqual(12);
+      for (const rule of rulesOf(d)) expect(get(rule, 'properties.actions.actionGroups')).toEqual([idOf(group)]);
+      expect(get(single(d, 'Microsoft.Insights/metricAlerts'), 'properties.actions')).toEqual([{ actionGroupId: idOf(group) }]);
+    });
+
+    it('tests readiness from several regions with a standard availability test, and alerts when two fail', () => {
+      const d = deployment();
+      const test = single(d, 'Microsoft.Insights/webtests');
+      expect(test.body.kind).toBe('standard');
+      expect(get(test, 'properties.Request')).toMatchObject({ RequestUrl: `https://${runtime(siteOf(d), 'defaultHostName')}/api/health/ready`, HttpVerb: 'GET' });
+      expect(get(test, 'properties.ValidationRules')).toMatchObject({ ExpectedHttpStatusCode: 200, SSLCheck: true });
+      expect((get(test, 'properties.Locations') as Json[]).length).toBeGreaterThanOrEqual(5);
+      expect(get(test, 'properties.SyntheticMonitorId')).toBe(test.name);
+      expect((test.body.tags as Record<string, Json>)[`hidden-link:${idOf(insightsOf(d))}`]).toBe('Resource');
+      const alert = single(d, 'Microsoft.Insights/metricAlerts');
+      expect(get(alert, 'properties.criteria')).toEqual({
+        'odata.type': 'Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria',
+        webTestId: idOf(test),
+        componentId: idOf(insightsOf(d)),
+        failedLocationCount: 2,
+      });
+      expect(get(alert, 'properties.scopes')).toEqual([idOf(test), idOf(insightsOf(d))]);
+    });
+
+    it('ships the on-call workbook: requests by result code, upstream latency and failures, tokens per hour, denials by rule, cache hit ratio', () => {
+      const d = deployment();
+      const workbook = single(d, 'Microsoft.Insights/workbooks');
+      expect(workbook.body.kind).toBe('shared');
+      expect(workbook.name).toMatch(GUID);
+      expect(get(workbook, 'properties.sourceId')).toBe(idOf(insightsOf(d)));
+      const content = JSON.parse(String(get(workbook, 'properties.serializedData'))) as { version: string; items: { type: number; content: { title?: string; query?: string } }[] };
+      expect(content.version).toBe('Notebook/1.0');
+      const queries = content.items.filter((item) => item.type === 3).map((item) => item.content);
+      const titled = (pattern: RegExp) => queries.find((q) => pattern.test(q.title ?? ''))?.query ?? '';
+      expect(titled(/result code/)).toMatch(/^requests[\s\S]*by resultCode/);
+      expect(titled(/latency/)).toMatch(/^dependencies[\s\S]*percentile\(duration, 95\)[\s\S]*by upstream/);
+      expect(titled(/failures/)).toMatch(/success == false[\s\S]*by upstream/);
+      expect(titled(/per hour/)).toMatch(/EmbedTokenIssued[\s\S]*bin\(timestamp, 1h\)/);
+      expect(titled(/denials/)).toMatch(/PolicyDenied[\s\S]*rule = tostring\(customDimensions.rule\)/);
+      expect(titled(/cache hit ratio/)).toMatch(/cacheHit/);
     });
   });
 

@@ -1,6 +1,6 @@
 import { startLocalHost, type LocalHost } from '../../../dev/host/localHost';
 import '../../fixtures/sampleFunctions';
-import { recorded } from '../../helpers/functionsCore';
+import { recorded, registerHook } from '../../helpers/functionsCore';
 
 describe('local host', () => {
   let host: LocalHost;
@@ -103,5 +103,62 @@ describe('local host', () => {
     expect(res.status).toBe(431);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(await res.json()).toMatchObject({ status: 431, code: 'headers_too_large' });
+  });
+});
+
+describe('local host trace context and invocation hooks', () => {
+  let host: LocalHost;
+  const TRACE = '0af7651916cd43dd8448eb211c80319c';
+
+  beforeAll(async () => {
+    host = await startLocalHost({ functions: recorded.functions, hooks: recorded.hooks, routePrefix: 'api', log: () => undefined });
+  });
+
+  afterAll(() => host.close());
+
+  it('hands each invocation a trace context that continues the caller\'s trace', async () => {
+    const res = await fetch(`${host.url}/api/traced`, { headers: { traceparent: `00-${TRACE}-b7ad6b7169203331-01`, tracestate: 'vendor=1' } });
+    const body = (await res.json()) as { traceParent: string; traceState: string };
+    expect(body.traceParent).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-01$`));
+    expect(body.traceState).toBe('vendor=1');
+    const fresh = (await (await fetch(`${host.url}/api/traced`)).json()) as { traceParent: string };
+    expect(fresh.traceParent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(fresh.traceParent).not.toContain(TRACE);
+  });
+
+  it('puts the trace id in every problem body, the function\'s and the host\'s own', async () => {
+    const headers = { traceparent: `00-${TRACE}-b7ad6b7169203331-01` };
+    const refused = await fetch(`${host.url}/api/traced?fail`, { headers });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: 'forbidden', traceId: TRACE });
+    const unknown = await fetch(`${host.url}/api/nothing-here`, { headers });
+    expect(await unknown.json()).toMatchObject({ code: 'route_not_found', traceId: TRACE });
+    const wrongMethod = await fetch(`${host.url}/api/traced`, { method: 'DELETE' });
+    expect(((await wrongMethod.json()) as { traceId: string }).traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('runs preInvocation hooks first (they may wrap the callback) and postInvocation hooks with the result', async () => {
+    const seen: string[] = [];
+    const pre = registerHook('preInvocation', (context: { functionCallback: (...args: unknown[]) => Promise<unknown>; invocationContext: { functionName: string } }) => {
+      seen.push(`pre ${context.invocationContext.functionName}`);
+      const inner = context.functionCallback;
+      context.functionCallback = async (...args: unknown[]) => {
+        seen.push('wrapped');
+        return inner(...args);
+      };
+    });
+    const post = registerHook('postInvocation', (context: { result: { status?: number } | undefined; error: unknown }) => {
+      seen.push(`post ${context.error === undefined ? 'ok' : 'error'}`);
+    });
+    try {
+      expect((await fetch(`${host.url}/api/traced`)).status).toBe(200);
+      expect(seen).toEqual(['pre traced', 'wrapped', 'post ok']);
+    } finally {
+      pre.dispose();
+      post.dispose();
+    }
+    seen.length = 0;
+    await fetch(`${host.url}/api/traced`);
+    expect(seen).toEqual([]);
   });
 });

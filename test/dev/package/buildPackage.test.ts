@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { parse } from 'yaml';
-import { buildPackage, PACKAGE_LIB, type BuiltPackage } from '../../../dev/package/buildPackage';
+import { buildPackage, PACKAGE_LIB, TELEMETRY_LIB, type BuiltPackage } from '../../../dev/package/buildPackage';
 
 // The deployment package, built as `azd deploy` builds it (azure.yaml's prepackage hook runs
 // `npm run package`, then azd zips the service's `dist` folder): exactly the production app.
@@ -42,17 +42,20 @@ describe('the deployment package', () => {
     expect(pkg.scripts.package).toMatch(/node dist\/dev\/package\/main\.js$/);
   });
 
-  it('holds the bundled functions, one file each, their shared library, host.json and package.json, and nothing else', () => {
-    const expected = [...functionNames.map((name) => `functions/${name}.js`), 'host.json', PACKAGE_LIB, 'package.json'].sort((a, b) => a.localeCompare(b));
+  it('holds the bundled functions, one file each, their shared library, the telemetry SDK, host.json and package.json, and nothing else', () => {
+    const expected = [...functionNames.map((name) => `functions/${name}.js`), 'host.json', PACKAGE_LIB, TELEMETRY_LIB, 'package.json'].sort((a, b) => a.localeCompare(b));
     expect(built.files.map((f) => f.path)).toEqual(expected);
   });
 
   it('is small: no dependency folder, no source map, no test, no key, no log', () => {
     expect(built.files.some((f) => /node_modules|\.map$|\.ts$|\.pem$|\.log$|test|\.local/.test(f.path))).toBe(false);
-    expect(built.totalBytes).toBeLessThan(4 * 1024 * 1024);
+    // What every cold start reads: all but the telemetry SDK, which is read only when telemetry is on.
+    const app = built.files.filter((f) => f.path !== TELEMETRY_LIB);
+    expect(app.reduce((sum, f) => sum + f.bytes, 0)).toBeLessThan(4 * 1024 * 1024);
+    expect(built.totalBytes).toBeLessThan(12 * 1024 * 1024);
     // What the zip costs: every file deflated, as a zip entry is.
     const zipped = built.files.reduce((sum, f) => sum + deflateRawSync(readFileSync(join(outDir, f.path))).length, 0);
-    expect(zipped).toBeLessThan(1024 * 1024);
+    expect(zipped).toBeLessThan(3 * 1024 * 1024);
   });
 
   it('has a package.json that names the function files and installs nothing', async () => {
@@ -65,7 +68,7 @@ describe('the deployment package', () => {
 
   it('bundles production dependencies only, and leaves @azure/functions-core to the worker', async () => {
     const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-    const direct = ['@azure/functions', '@azure/identity', '@azure/keyvault-secrets', '@azure/msal-node', 'ajv', 'jose', 'lru-cache'];
+    const direct = ['@azure/functions', '@azure/identity', '@azure/keyvault-secrets', '@azure/msal-node', 'ajv', 'applicationinsights', 'jose', 'lru-cache'];
     expect(built.bundledPackages).toEqual(expect.arrayContaining(direct.map((name) => `node_modules/${name}`)));
     // Every bundled package is in the lockfile as a production one.
     expect(built.bundledPackages.filter((folder) => lock.packages[folder] === undefined || lock.packages[folder].dev === true)).toEqual([]);
@@ -76,6 +79,10 @@ describe('the deployment package', () => {
     expect(built.bundledSources.filter((source) => !/^(functions|shared)\//.test(source))).toEqual([]);
     const lib = await readFile(join(outDir, PACKAGE_LIB), 'utf8');
     expect(lib).toContain('require("@azure/functions-core")');
+    // The telemetry SDK is its own file, required by the library only when a connection string is set.
+    expect(lib).toContain('require("./appInsights.js")');
+    expect(lib).not.toContain('APPLICATION_INSIGHTS_OPENTELEMETRY_VERSION');
+    expect(await readFile(join(outDir, TELEMETRY_LIB), 'utf8')).toContain('require("@azure/functions-core")');
     // Each function file reaches every module through the one library, so there is one broker per process.
     for (const name of functionNames) {
       const source = await readFile(join(outDir, 'functions', `${name}.js`), 'utf8');
@@ -99,7 +106,7 @@ describe('the deployment package', () => {
       encoding: 'utf8',
     });
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/Deployment package in .*from-script: 9 files, \d+ KiB/);
+    expect(run.stdout).toMatch(/Deployment package in .*from-script: 10 files, \d+ KiB/);
     expect(existsSync(join(target, 'dev', 'demo', 'embed-policy.json'))).toBe(true);
     // No ignore file of its own: azd then ships the folder as it is, less node_modules (there is none).
     expect(existsSync(join(target, '.funcignore'))).toBe(false);

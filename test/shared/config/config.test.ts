@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type Environment } from '../../../shared/confi
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { samplePolicy } from '../policy/policyFixtures';
+import { LOCAL_TELEMETRY_SETTINGS } from '../../../dev/emulators/localAzure';
 
 /** The demo policy: every rule requires the delegated scope and names its items. */
 const DEMO_POLICY = readFileSync(join(__dirname, '..', '..', '..', 'dev', 'demo', 'embed-policy.json'), 'utf8');
@@ -183,5 +184,46 @@ describe('loadConfig', () => {
     expect(problems).toHaveLength(3);
     for (const problem of problems) expect(problem).toContain('EMBED_POLICY_STRICT');
     expect(loadConfig(baseEnv({ EMBED_POLICY_STRICT: 'true', EMBED_POLICY: DEMO_POLICY })).warnings).toEqual([]);
+  });
+
+  describe('APPLICATIONINSIGHTS_AUTHENTICATION_STRING', () => {
+    const MI = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
+
+    it('is off unless asked for', () => {
+      expect(loadConfig(baseEnv()).telemetry).toEqual({ connectionString: undefined, entraAuthentication: false });
+    });
+
+    it('turns Entra-authenticated ingestion on with Authorization=AAD, in the Functions host\'s format', () => {
+      for (const value of ['Authorization=AAD', `ClientId=${MI};Authorization=AAD`, ` authorization = aad ; clientid=${MI} `]) {
+        const config = loadConfig(baseEnv({ APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=x', APPLICATIONINSIGHTS_AUTHENTICATION_STRING: value, AZURE_CLIENT_ID: MI }));
+        expect(config.telemetry).toEqual({ connectionString: 'InstrumentationKey=x', entraAuthentication: true });
+        expect(config.warnings.filter((w) => w.includes('APPLICATIONINSIGHTS'))).toEqual([]);
+      }
+    });
+
+    it('warns when its ClientId is not the identity the broker runs as', () => {
+      const config = loadConfig(baseEnv({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${MI}` }));
+      expect(config.telemetry.entraAuthentication).toBe(true);
+      expect(config.warnings.filter((w) => w.includes('APPLICATIONINSIGHTS'))).toEqual([expect.stringContaining('ClientId other than AZURE_CLIENT_ID')]);
+    });
+
+    it.each([
+      ['no Authorization', `ClientId=${MI}`],
+      ['another scheme', 'Authorization=Basic'],
+      ['not key=value', 'AAD'],
+      ['a ClientId that is not a GUID', 'Authorization=AAD;ClientId=me'],
+    ])('refuses %s', (_name, value) => {
+      expect(problemsOf(baseEnv({ APPLICATIONINSIGHTS_AUTHENTICATION_STRING: value }))).toEqual([expect.stringContaining('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')]);
+    });
+  });
+
+  it('reads the platform variables the local telemetry settings add without turning on anything of App Service', () => {
+    const local = { ...LOCAL_TELEMETRY_SETTINGS, IDENTITY_ENDPOINT: 'http://127.0.0.1:1/msi/token', IDENTITY_HEADER: 'h' };
+    const config = loadConfig(baseEnv(local));
+    // The managed identity was in use already (IDENTITY_ENDPOINT), and AUTH_MODE=none refused already.
+    expect(config.managedIdentityAvailable).toBe(true);
+    expect(problemsOf(baseEnv({ ...local, AUTH_MODE: 'none' }))).toEqual([expect.stringContaining('IDENTITY_ENDPOINT')]);
+    // Easy Auth still needs App Service Authentication itself, which nothing local sets.
+    expect(problemsOf(baseEnv({ ...local, AUTH_MODE: 'easyauth' }))).toEqual([expect.stringContaining('WEBSITE_AUTH_ENABLED')]);
   });
 });

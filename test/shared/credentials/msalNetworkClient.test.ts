@@ -73,7 +73,7 @@ describe('MsalNetworkClient', () => {
     const client = new MsalNetworkClient(fetch, 5000, (call) => calls.push(call), steppingClock());
     const response = await client.sendPostRequestAsync(`${TOKEN_URL}?client-request-id=abc&client_secret=${SECRET}`, { body: form });
     expect(response.status).toBe(401);
-    expect(calls).toEqual([{ target: 'entra', method: 'POST', path: `/${TENANT}/oauth2/v2.0/token`, status: 401, durationMs: 7, requestId: 'req-401' }]);
+    expect(calls).toEqual([{ target: 'entra', method: 'POST', path: `/${TENANT}/oauth2/v2.0/token`, status: 401, durationMs: 7, requestId: 'req-401', attempt: 1 }]);
     expect(JSON.stringify(calls)).not.toContain(SECRET);
   });
 
@@ -95,7 +95,7 @@ describe('MsalNetworkClient', () => {
     const client = new MsalNetworkClient(hangingFetch, 20, (call) => calls.push(call), steppingClock());
     const error = await client.sendPostRequestAsync(TOKEN_URL, { body: form }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TimeoutError' });
-    expect(calls).toEqual([{ target: 'entra', method: 'POST', path: `/${TENANT}/oauth2/v2.0/token`, status: undefined, durationMs: 7, requestId: undefined, error: 'timeout' }]);
+    expect(calls).toEqual([{ target: 'entra', method: 'POST', path: `/${TENANT}/oauth2/v2.0/token`, status: undefined, durationMs: 7, requestId: undefined, error: 'timeout', attempt: 1 }]);
   });
 
   it('uses the shorter of msal’s timeout and its own', async () => {

@@ -39,6 +39,7 @@ describe('embedReport', () => {
     expect(outcome).toEqual({
       rule: 'sales',
       identityApplied: true,
+      username: 'alice@contoso.example',
       config: {
         type: 'report',
         id: REPORT,

@@ -35,4 +35,10 @@ describe('toProblemResponse', () => {
     const error = new BrokerError('forbidden', 'No.', { extensions: { status: 200, code: 'ok' } });
     expect(JSON.parse(toProblemResponse(error).body)).toMatchObject({ status: 403, code: 'forbidden' });
   });
+
+  it('carries the request\'s trace id when there is one', () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    expect(JSON.parse(toProblemResponse(new BrokerError('forbidden', 'no'), '/api/x', traceId).body)).toMatchObject({ code: 'forbidden', instance: '/api/x', traceId });
+    expect(JSON.parse(toProblemResponse(new BrokerError('forbidden', 'no'), '/api/x').body)).not.toHaveProperty('traceId');
+  });
 });

@@ -76,7 +76,7 @@ describe('PowerBiClient', () => {
     expect(h.sent[0]?.init?.method).toBe('GET');
     expect(h.sent[0]?.init?.headers).toEqual({ authorization: `Bearer ${ACCESS_TOKEN}`, accept: 'application/json' });
     expect(h.sent[0]?.init?.body).toBeUndefined();
-    expect(h.calls).toEqual([{ target: 'powerbi', method: 'GET', path: `/v1.0/myorg/groups/${WORKSPACE}/reports/${REPORT}`, status: 200, durationMs: 0, requestId: 'rid-1' }]);
+    expect(h.calls).toEqual([{ target: 'powerbi', method: 'GET', path: `/v1.0/myorg/groups/${WORKSPACE}/reports/${REPORT}`, status: 200, durationMs: 0, requestId: 'rid-1', attempt: 1 }]);
   });
 
   it('posts GenerateToken as JSON', async () => {
