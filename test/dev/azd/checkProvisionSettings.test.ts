@@ -50,7 +50,7 @@ describe('checkProvisionSettings', () => {
     expect(checkProvisionSettings(base, root)).toMatchObject({ ok: true, problems: [] });
     const byPath = checkProvisionSettings({ EMBED_POLICY_PATH: 'dev/demo/embed-policy.json', CORS_ALLOWED_ORIGINS: 'x' }, root);
     expect(byPath.ok).toBe(true);
-    expect(formatProvisionCheck(byPath)).toContain('8 catalog items, 3 rules');
+    expect(formatProvisionCheck(byPath)).toContain('9 catalog items, 3 rules');
     expect(byPath.notes.join('\n')).toContain('EMBED_POLICY_BASE64 is the safer choice');
   });
 
