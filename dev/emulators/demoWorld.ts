@@ -33,6 +33,9 @@ export const DEMO_ORDERS_REPORT_ID = '5a1e5000-0000-4000-8000-0000000000a5';
 /** A live connection to Azure Analysis Services: the identity's username is the service principal's object id. */
 export const DEMO_FINANCE_DATASET_ID = '5a1e5000-0000-4000-8000-0000000000d5';
 export const DEMO_FINANCE_REPORT_ID = '5a1e5000-0000-4000-8000-0000000000a6';
+/** A paginated report on Azure SQL only, with single sign-on: its data source gets the user's token. */
+export const DEMO_ORDER_SLIPS_REPORT_ID = '5a1e5000-0000-4000-8000-0000000000a7';
+export const DEMO_ORDERS_SQL = { server: 'contoso-orders.database.windows.net', database: 'orders' };
 /** Where Save As and new reports go. */
 export const DEMO_SANDBOX_WORKSPACE_ID = '5a1e5000-0000-4000-8000-000000000002';
 
@@ -100,6 +103,7 @@ export function demoPowerBiModel(): PowerBiModelJson {
           { id: DEMO_INVOICES_REPORT_ID, name: 'Invoices', datasetId: DEMO_SALES_DATASET_ID, reportType: 'PaginatedReport' },
           { id: DEMO_ORDERS_REPORT_ID, name: 'My orders', datasetId: DEMO_ORDERS_DATASET_ID },
           { id: DEMO_FINANCE_REPORT_ID, name: 'Finance', datasetId: DEMO_FINANCE_DATASET_ID },
+          { id: DEMO_ORDER_SLIPS_REPORT_ID, name: 'Order slips', reportType: 'PaginatedReport', sqlDatasources: [DEMO_ORDERS_SQL] },
         ],
         dashboards: [
           {

@@ -5,7 +5,7 @@ import type { DatasetInfo, GenerateTokenV2Request, ReportInfo } from '../powerbi
 import { powerBiDatasetIdOf } from '../powerbi/upstreamAnswers';
 import type { EmbedCaller, EmbedDeps, PowerBiAccess } from './embedCaller';
 import { MAX_DATASETS, MAX_TARGET_WORKSPACES, type EmbedRequest } from './embedRequest';
-import { buildIdentities, type IdentityNeed } from './tokenIdentities';
+import { buildIdentities, ssoToken, type IdentityNeed } from './tokenIdentities';
 
 // One multi-resource (V2) embed token for several reports and datasets. Every dataset a report
 // needs goes in: its own, and for a composite model every dataset of its DirectQuery chain,
@@ -105,11 +105,13 @@ export async function embedItems(deps: EmbedDeps, caller: EmbedCaller, request: 
 
   const needs: IdentityNeed[] = [...datasets.values()].map((d) => ({ dataset: d.info, identity: d.identity, paginatedReports: d.paginatedReports }));
   const identities = await buildIdentities(deps, caller, access, needs, deadline);
+  const datasourceIdentities = await ssoDatasources(deps, caller, access, reports, deadline);
   const tokenRequest: GenerateTokenV2Request = {
     datasets: [...datasets.values()].map((d) => (d.readOnlyXmla ? { id: d.info.id, xmlaPermissions: 'ReadOnly' } : { id: d.info.id })),
     reports: reports.map(({ report, wanted }) => ({ id: report.id, allowEdit: wanted !== 'view' })),
     ...(targets.length > 0 ? { targetWorkspaces: targets.map((id) => ({ id })) } : {}),
     ...(identities.length > 0 ? { identities } : {}),
+    ...(datasourceIdentities.length > 0 ? { datasourceIdentities } : {}),
   };
   const token = await deps.tokens.getOrCreate({ as: access.scope.key, request: tokenRequest }, () => deps.generateToken(tokenRequest, deadline, access));
 
@@ -141,6 +143,26 @@ export function requireCustomerWorkspace(caller: EmbedCaller, workspaceId: strin
   if (caller.customer && !caller.customer.workspaces.has(workspaceId.toLowerCase())) {
     throw new BrokerError('forbidden', 'An item this request needs lives outside the caller’s workspaces.', { extensions: { reason: 'outside_customer' } });
   }
+}
+
+/** The caller's Azure SQL token for the Azure SQL data sources of paginated reports the policy marks as SSO. */
+async function ssoDatasources(
+  deps: EmbedDeps,
+  caller: EmbedCaller,
+  access: PowerBiAccess,
+  reports: { grant: EmbedGrant<ReportItem>; report: ReportInfo }[],
+  deadline: number,
+): Promise<NonNullable<GenerateTokenV2Request['datasourceIdentities']>> {
+  const marked = reports.filter(({ grant, report }) => grant.item.sso === true && report.reportType === 'PaginatedReport');
+  const sources = new Map<string, { datasourceType: string; connectionDetails: { server: string; database: string } }>();
+  for (const { grant, report } of marked) {
+    for (const source of await deps.metadata.reportDatasources(grant.item.workspaceId, report.id, deadline, access.scope)) {
+      if (source.datasourceType !== 'Sql' || !source.server || !source.database) continue;
+      sources.set(`${source.server}|${source.database}`.toLowerCase(), { datasourceType: 'Sql', connectionDetails: { server: source.server, database: source.database } });
+    }
+  }
+  if (sources.size === 0) return [];
+  return [{ identityBlob: { value: await ssoToken(deps, caller, deadline) }, datasources: [...sources.values()] }];
 }
 
 /** The report's Power BI dataset: from Get Report, or for a paginated report from its data sources. */

@@ -70,7 +70,7 @@ function aasIdentity(identity: EffectiveIdentity, access: PowerBiAccess): Built[
   return { username: access.principalObjectId, customData: identity.customData ?? identity.username };
 }
 
-async function ssoToken(deps: Pick<EmbedDeps, 'sqlTokenFor'>, caller: EmbedCaller, deadline: number): Promise<string> {
+export async function ssoToken(deps: Pick<EmbedDeps, 'sqlTokenFor'>, caller: EmbedCaller, deadline: number): Promise<string> {
   if (!caller.bearerToken || !deps.sqlTokenFor) {
     throw new BrokerError('forbidden', 'This dataset signs in to Azure SQL as the caller, which needs the caller’s own bearer token.', { extensions: { reason: 'sso_needs_user_token' } });
   }

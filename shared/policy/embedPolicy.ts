@@ -18,6 +18,8 @@ export interface ReportItem extends ItemBase {
   type: 'report';
   reportId: string;
   access?: Access;
+  /** A paginated report whose Azure SQL data sources sign in as the caller (datasourceIdentities). */
+  sso?: boolean;
 }
 
 export interface DatasetItem extends ItemBase {

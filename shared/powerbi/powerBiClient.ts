@@ -77,6 +77,8 @@ export interface GenerateTokenV2Request {
   reports: { id: string; allowEdit?: boolean }[];
   targetWorkspaces?: { id: string }[];
   identities?: TokenIdentity[];
+  /** SSO for paginated reports' Azure SQL data sources. */
+  datasourceIdentities?: { identityBlob: { value: string }; datasources: { datasourceType: string; connectionDetails: { server: string; database: string } }[] }[];
   lifetimeInMinutes?: number;
 }
 

@@ -1,4 +1,4 @@
-import { DEMO_FINANCE_DATASET_ID, DEMO_ORDERS_DATASET_ID, DEMO_SERVICE_PRINCIPAL, DEMO_USERS } from '../../dev/emulators/demoWorld';
+import { DEMO_FINANCE_DATASET_ID, DEMO_ORDERS_DATASET_ID, DEMO_ORDERS_SQL, DEMO_ORDER_SLIPS_REPORT_ID, DEMO_SERVICE_PRINCIPAL, DEMO_USERS } from '../../dev/emulators/demoWorld';
 import { startTestApp, type TestApp } from '../helpers/localAzureForTests';
 
 // Identities beyond RLS, end to end: single sign-on to Azure SQL (the user's own Azure SQL token,
@@ -38,6 +38,19 @@ describe('SSO and Azure Analysis Services identities', () => {
     expect(Buffer.byteLength(blob)).toBeLessThanOrEqual(10_240);
     const sql = await app.azure.entra.verifyAccessToken(blob, { audience: 'https://database.windows.net' });
     expect(sql).toMatchObject({ oid: alice.oid, scp: 'user_impersonation', idtyp: 'user' });
+  });
+
+  it('gives the Azure SQL data sources of an SSO paginated report the caller token in datasourceIdentities', async () => {
+    const res = await app.getAs('carol', '/api/embed/reports/order-slips');
+    expect(res.status).toBe(200);
+    const { accessToken } = (await res.json()) as { accessToken: string };
+    const decoded = app.azure.powerBi.decodeEmbedToken(accessToken);
+    expect(decoded.reports).toEqual([expect.objectContaining({ id: DEMO_ORDER_SLIPS_REPORT_ID })]);
+    expect(decoded.identities).toEqual([]);
+    expect(decoded.datasourceIdentities).toEqual([{ identityBlob: { value: expect.any(String) }, datasources: [{ datasourceType: 'Sql', connectionDetails: DEMO_ORDERS_SQL }] }]);
+    const carol = DEMO_USERS.find((u) => u.name === 'carol')?.claims as { oid: string };
+    const sql = await app.azure.entra.verifyAccessToken(decoded.datasourceIdentities?.[0]?.identityBlob.value ?? '', { audience: 'https://database.windows.net' });
+    expect(sql).toMatchObject({ oid: carol.oid, scp: 'user_impersonation' });
   });
 
   it('asks no Azure SQL token for a dataset the policy does not mark as SSO', async () => {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import type { AccessLevel, EffectiveIdentity, XmlaPermissions } from './generateTokenRequest';
+import type { AccessLevel, DatasourceIdentity, EffectiveIdentity, XmlaPermissions } from './generateTokenRequest';
 
 // Embed tokens are opaque to clients, as the service's are: the claims are sealed with
 // AES-256-GCM under an emulator secret, so a client cannot read them and any change
@@ -27,6 +27,8 @@ export interface DecodedEmbedToken {
   tiles: { id: string; dashboardId: string; groupId: string }[];
   targetWorkspaces: { id: string }[];
   identities: EffectiveIdentity[];
+  /** SSO tokens for paginated reports' data sources, when any were sent. */
+  datasourceIdentities?: DatasourceIdentity[];
   /** V1 tokens only. */
   accessLevel?: AccessLevel;
   allowSaveAs?: boolean;

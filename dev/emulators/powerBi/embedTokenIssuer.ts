@@ -78,6 +78,7 @@ export class EmbedTokenIssuer {
       tiles: granted.tiles,
       targetWorkspaces: granted.targetWorkspaces,
       identities: scope.identities,
+      ...(scope.datasourceIdentities?.length ? { datasourceIdentities: scope.datasourceIdentities } : {}),
       ...(scope.accessLevel ? { accessLevel: scope.accessLevel } : {}),
       ...(scope.allowSaveAs !== undefined ? { allowSaveAs: scope.allowSaveAs } : {}),
     };

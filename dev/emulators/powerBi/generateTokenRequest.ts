@@ -25,11 +25,18 @@ export interface EffectiveIdentity {
   identityBlob?: { value: string };
 }
 
+/** SSO for data sources of paginated reports: the user's token for each listed data source. */
+export interface DatasourceIdentity {
+  identityBlob: { value: string };
+  datasources: { datasourceType: string; connectionDetails: { server: string; database: string } }[];
+}
+
 export interface V2TokenRequest {
   datasets: { id: string; xmlaPermissions: XmlaPermissions }[];
   reports: { id: string; allowEdit: boolean }[];
   targetWorkspaces: { id: string }[];
   identities: EffectiveIdentity[];
+  datasourceIdentities: DatasourceIdentity[];
   lifetimeInMinutes?: number;
 }
 
@@ -64,14 +71,34 @@ function identity(raw: unknown, target: string): EffectiveIdentity {
   const reports = field(json, 'reports') === undefined ? undefined : stringArray(json, 'reports', target).map((id, i) => guidValue(id, `${target}.reports[${i}]`));
   const customData = optionalString(json, 'customData', target);
   const blob = field(json, 'identityBlob');
-  let identityBlob: { value: string } | undefined;
-  if (blob !== undefined) {
-    const value = optionalString(asObject(blob, `${target}.identityBlob`), 'value', `${target}.identityBlob`);
-    if (!value) throw invalidRequest('identityBlob.value must be provided.');
-    if (Buffer.byteLength(value, 'utf8') > MAX_IDENTITY_BLOB_BYTES) throw invalidRequest(`identityBlob.value must not exceed ${MAX_IDENTITY_BLOB_BYTES} bytes.`);
-    identityBlob = { value };
-  }
+  const identityBlob = blob === undefined ? undefined : identityBlobOf(blob, `${target}.identityBlob`);
   return { username, roles, datasets, ...(reports ? { reports } : {}), ...(customData !== undefined ? { customData } : {}), ...(identityBlob ? { identityBlob } : {}) };
+}
+
+function identityBlobOf(raw: unknown, target: string): { value: string } {
+  const value = optionalString(asObject(raw, target), 'value', target);
+  if (!value) throw invalidRequest('identityBlob.value must be provided.');
+  if (Buffer.byteLength(value, 'utf8') > MAX_IDENTITY_BLOB_BYTES) throw invalidRequest(`identityBlob.value must not exceed ${MAX_IDENTITY_BLOB_BYTES} bytes.`);
+  return { value };
+}
+
+function datasourceIdentities(json: JsonObject): DatasourceIdentity[] {
+  return optionalArray(json, 'datasourceIdentities', 'request').map((raw, i) => {
+    const at = `request.datasourceIdentities[${i}]`;
+    const item = asObject(raw, at);
+    const datasources = optionalArray(item, 'datasources', at).map((rawSource, j) => {
+      const sourceAt = `${at}.datasources[${j}]`;
+      const source = asObject(rawSource, sourceAt);
+      const datasourceType = optionalString(source, 'datasourceType', sourceAt);
+      const details = asObject(field(source, 'connectionDetails'), `${sourceAt}.connectionDetails`);
+      const server = optionalString(details, 'server', `${sourceAt}.connectionDetails`);
+      const database = optionalString(details, 'database', `${sourceAt}.connectionDetails`);
+      if (!datasourceType || !server || !database) throw invalidRequest(`${sourceAt} must name datasourceType, connectionDetails.server and connectionDetails.database.`);
+      return { datasourceType, connectionDetails: { server, database } };
+    });
+    if (datasources.length === 0) throw invalidRequest(`${at} must name the data sources it applies to.`);
+    return { identityBlob: identityBlobOf(field(item, 'identityBlob'), `${at}.identityBlob`), datasources };
+  });
 }
 
 function identities(json: JsonObject): EffectiveIdentity[] {
@@ -102,9 +129,14 @@ export function parseV2Request(body: unknown): V2TokenRequest {
   }));
   const targetWorkspaces = items(json, 'targetWorkspaces').map((item, i) => ({ id: guidValue(field(item, 'id'), `request.targetWorkspaces[${i}].id`) }));
   if (datasets.length === 0 && reports.length === 0) throw invalidRequest('The request must contain at least one dataset or report.');
-  // Bound for shape only: SSO data sources are not emulated.
-  optionalArray(json, 'datasourceIdentities', 'request');
-  return { datasets: unique(datasets), reports: unique(reports), targetWorkspaces: unique(targetWorkspaces), identities: identities(json), ...lifetime(json) };
+  return {
+    datasets: unique(datasets),
+    reports: unique(reports),
+    targetWorkspaces: unique(targetWorkspaces),
+    identities: identities(json),
+    datasourceIdentities: datasourceIdentities(json),
+    ...lifetime(json),
+  };
 }
 
 export function parseV1Request(body: unknown): V1TokenRequest {

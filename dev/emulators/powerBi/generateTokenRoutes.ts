@@ -34,6 +34,7 @@ export function addGenerateTokenRoutes(server: EmulatorServer, ctx: PowerBiConte
       reports: body.reports,
       targetWorkspaces: body.targetWorkspaces.map((workspace) => workspace.id),
       identities: body.identities,
+      datasourceIdentities: body.datasourceIdentities,
       ...(body.lifetimeInMinutes !== undefined ? { lifetimeInMinutes: body.lifetimeInMinutes } : {}),
     });
   });

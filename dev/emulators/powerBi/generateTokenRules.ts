@@ -1,7 +1,7 @@
 import { isMember, type Actor } from './access';
 import { datasetNotFound, entityNotFound, invalidRequest, notAuthorized } from './errors';
-import type { AccessLevel, EffectiveIdentity, XmlaPermissions } from './generateTokenRequest';
-import type { Dataset, PowerBiModel, Workspace } from './model';
+import type { AccessLevel, DatasourceIdentity, EffectiveIdentity, XmlaPermissions } from './generateTokenRequest';
+import type { Dataset, PowerBiModel, Report, Workspace } from './model';
 
 // The rules GenerateToken enforces before it issues an embed token: every item exists,
 // the caller is a member of every workspace involved, reports come with their datasets,
@@ -16,6 +16,8 @@ export interface TokenScope {
   tiles: { id: string; dashboardId: string }[];
   targetWorkspaces: string[];
   identities: EffectiveIdentity[];
+  /** V2 only: SSO tokens for data sources of the paginated reports in the request. */
+  datasourceIdentities?: DatasourceIdentity[];
   accessLevel?: AccessLevel;
   allowSaveAs?: boolean;
   lifetimeInMinutes?: number;
@@ -69,6 +71,7 @@ export function checkTokenScope(model: PowerBiModel, actor: Actor, scope: TokenS
     }
   }
   for (const { dataset } of datasets) checkDirectQuery(model, dataset, requested);
+  checkDatasourceIdentities(scope, reports.map((r) => r.report));
   checkIdentities(scope, actor, datasets, reports.map((r) => r.report));
 
   return {
@@ -136,6 +139,19 @@ function checkIdentities(scope: TokenScope, actor: Actor, datasets: { id: string
     const known = new Set(dataset.roles.map((role) => role.toLowerCase()));
     const unknown = identity.roles.find((role) => !known.has(role.toLowerCase()));
     if (unknown !== undefined) throw invalidRequest(`${DATASET(id)} failed: role '${unknown}' does not exist in the dataset.`);
+  }
+}
+
+/** A data-source identity may only name an Azure SQL source of a paginated report in the request. */
+function checkDatasourceIdentities(scope: TokenScope, reports: Report[]): void {
+  const known = new Set(reports.flatMap((report) => (report.reportType === 'PaginatedReport' ? (report.sqlDatasources ?? []) : []).map((s) => `${s.server}|${s.database}`.toLowerCase())));
+  for (const identity of scope.datasourceIdentities ?? []) {
+    for (const source of identity.datasources) {
+      const key = `${source.connectionDetails.server}|${source.connectionDetails.database}`.toLowerCase();
+      if (source.datasourceType.toLowerCase() !== 'sql' || !known.has(key)) {
+        throw invalidRequest(`Datasource identity refers to data source ${source.connectionDetails.server}/${source.connectionDetails.database}, which no paginated report in the request uses.`);
+      }
+    }
   }
 }
 

@@ -39,6 +39,13 @@ export interface ReportInput {
   /** Required for a Power BI report; a paginated report may have none (its own data sources). */
   datasetId?: string;
   reportType?: ReportType;
+  /** Azure SQL data sources of a paginated report (Get Datasources lists them; SSO needs datasourceIdentities). */
+  sqlDatasources?: readonly SqlDatasource[];
+}
+
+export interface SqlDatasource {
+  server: string;
+  database: string;
 }
 
 export interface DashboardInput {
@@ -98,6 +105,7 @@ export interface Report {
   name: string;
   datasetId?: string;
   reportType: ReportType;
+  sqlDatasources?: SqlDatasource[];
 }
 
 export interface Dashboard {
@@ -206,7 +214,8 @@ export class PowerBiModel {
     const reportType = input.reportType ?? 'PowerBIReport';
     if (input.datasetId === undefined && reportType === 'PowerBIReport') throw new ModelError(`report ${id}: a Power BI report needs a datasetId`);
     const datasetId = input.datasetId === undefined ? undefined : this.requireDataset(input.datasetId).id;
-    const report: Report = { id, workspaceId: workspace.id, name: input.name, reportType, ...(datasetId ? { datasetId } : {}) };
+    const sqlDatasources = (input.sqlDatasources ?? []).map((source) => ({ server: source.server.toLowerCase(), database: source.database }));
+    const report: Report = { id, workspaceId: workspace.id, name: input.name, reportType, ...(datasetId ? { datasetId } : {}), ...(sqlDatasources.length > 0 ? { sqlDatasources } : {}) };
     this.reports.set(id, report);
     return report;
   }

@@ -117,7 +117,16 @@ export function modelFromJson(input: unknown): PowerBiModel {
       }
       model.addReport(
         json.id as string,
-        defined({ id: text(report, 'id', where), name: text(report, 'name', where), datasetId: optional<string>(report, 'datasetId', 'string', where), reportType: reportType as ReportType | undefined }),
+        defined({
+          id: text(report, 'id', where),
+          name: text(report, 'name', where),
+          datasetId: optional<string>(report, 'datasetId', 'string', where),
+          reportType: reportType as ReportType | undefined,
+          sqlDatasources: report.sqlDatasources === undefined ? undefined : list(report.sqlDatasources, `${where}.sqlDatasources`).map((raw, j) => {
+            const source = object(raw, `${where}.sqlDatasources[${j}]`);
+            return { server: text(source, 'server', `${where}.sqlDatasources[${j}]`), database: text(source, 'database', `${where}.sqlDatasources[${j}]`) };
+          }),
+        }),
       );
     });
   }

@@ -70,13 +70,16 @@ export function tileResource(tile: Tile, workspaceId: string, urls: EmbedUrls): 
 
 /** Get Datasources In Group for a report: a report on a Power BI dataset reads it as an Analysis Services source. */
 export function reportDatasources(report: Report): Record<string, unknown>[] {
-  if (!report.datasetId) return [];
+  const gatewayId = '00000000-0000-0000-0000-000000000000';
+  const sql = (report.sqlDatasources ?? []).map((source) => ({ datasourceType: 'Sql', connectionDetails: { server: source.server, database: source.database }, gatewayId }));
+  if (!report.datasetId) return sql;
   return [
     {
       datasourceType: 'AnalysisServices',
       connectionDetails: { server: 'pbiazure://api.powerbi.com', database: `sobe_wowvirtualserver-${report.datasetId}` },
       datasourceId: report.datasetId,
-      gatewayId: '00000000-0000-0000-0000-000000000000',
+      gatewayId,
     },
+    ...sql,
   ];
 }

@@ -50,7 +50,7 @@ describe('checkProvisionSettings', () => {
     expect(checkProvisionSettings(base, root)).toMatchObject({ ok: true, problems: [] });
     const byPath = checkProvisionSettings({ EMBED_POLICY_PATH: 'dev/demo/embed-policy.json', CORS_ALLOWED_ORIGINS: 'x' }, root);
     expect(byPath.ok).toBe(true);
-    expect(formatProvisionCheck(byPath)).toContain('8 catalog items, 3 rules');
+    expect(formatProvisionCheck(byPath)).toContain('9 catalog items, 3 rules');
     // The app resolves a relative path against its own folder (AzureWebJobsScriptRoot): nothing to warn about.
     expect(byPath.notes.join('\n')).not.toContain('EMBED_POLICY_PATH');
   });

@@ -52,7 +52,10 @@ describe('PowerBiEmulator REST surface', () => {
       expect(report.body).not.toHaveProperty('datasetId');
       const sources = await pbi.call('GET', `${group(ids.wsMain)}/reports/${ids.rPaginated}/datasources`, { token });
       expect(sources.status).toBe(200);
-      expect(sources.body.value).toEqual([expect.objectContaining({ datasourceType: 'AnalysisServices', connectionDetails: { server: 'pbiazure://api.powerbi.com', database: `sobe_wowvirtualserver-${ids.dsPlain}` } })]);
+      expect(sources.body.value).toEqual([
+        expect.objectContaining({ datasourceType: 'AnalysisServices', connectionDetails: { server: 'pbiazure://api.powerbi.com', database: `sobe_wowvirtualserver-${ids.dsPlain}` } }),
+        expect.objectContaining({ datasourceType: 'Sql', connectionDetails: { server: 'invoices.database.windows.net', database: 'invoices' } }),
+      ]);
       const foreign = await pbi.call('GET', `${group(ids.wsForeign)}/reports/${ids.rForeign}/datasources`, { token });
       expect(foreign.status).toBe(403);
     });

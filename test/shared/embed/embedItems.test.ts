@@ -266,6 +266,21 @@ describe('embedItems', () => {
       ]);
     });
 
+    it('gives the Azure SQL sources of a paginated report the policy marks as SSO the caller token in datasourceIdentities', async () => {
+      const sql = { datasourceType: 'Sql', connectionDetails: { server: 'orders.database.windows.net', database: 'orders' } };
+      const world = { ...items, datasources: { [`${WS}/${R2}`]: [sql, { datasourceType: 'File', connectionDetails: { server: 'x' } }] } };
+      const marked = policy();
+      marked.items['invoices'] = { type: 'report', workspaceId: WS, reportId: R2, sso: true };
+      const w = fakeWorld(marked, world);
+      await embedItems(w.deps, w.callerOf(user, 'user-bearer'), parseEmbedRequest({ reports: [{ key: 'invoices' }] }), T0 + 5000);
+      expect(w.generated[0]?.request).toEqual({ datasets: [], reports: [{ id: R2, allowEdit: false }], datasourceIdentities: [{ identityBlob: { value: 'sql-token-for-user-bearer' }, datasources: [sql] }] });
+      // Not marked: no token asked, none sent.
+      const plain = fakeWorld(policy(), world);
+      await embedItems(plain.deps, plain.callerOf(user, 'user-bearer'), parseEmbedRequest({ reports: [{ key: 'invoices' }] }), T0 + 5000);
+      expect(plain.generated[0]?.request).not.toHaveProperty('datasourceIdentities');
+      expect(plain.sqlTokens).toEqual([]);
+    });
+
     it('refuses SSO without the caller bearer token, and a blob over 10,240 bytes', async () => {
       const w = fakeWorld(policy({ datasets: { [D3]: { sso: true } } }), items);
       await expect(embedItems(w.deps, w.callerOf(user), parseEmbedRequest({ reports: [{ key: 'invoices' }] }), T0 + 5000)).rejects.toMatchObject({ extensions: { reason: 'sso_needs_user_token' } });

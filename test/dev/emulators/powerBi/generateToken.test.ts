@@ -127,6 +127,17 @@ describe('PowerBiEmulator GenerateToken', () => {
       expect((await generate({ datasets: [{ id: ids.dsPlain, xmlaPermissions: 'ReadOnly' }], reports: [{ id: ids.rPaginated }] }, userToken)).body.error.message).toMatch(/service principal/);
     });
 
+    it("takes datasourceIdentities only for the Azure SQL sources of the request's paginated reports", async () => {
+      const base = { datasets: [{ id: ids.dsPlain, xmlaPermissions: 'ReadOnly' }], reports: [{ id: ids.rPaginated }] };
+      const source = (server: string, database = 'invoices') => ({ datasourceType: 'Sql', connectionDetails: { server, database } });
+      const res = await generate({ ...base, datasourceIdentities: [{ identityBlob: { value: 'sql-token' }, datasources: [source('invoices.database.windows.net')] }] });
+      expect(res.status).toBe(200);
+      expect(pbi.emulator.decodeEmbedToken(res.body.token as string).datasourceIdentities).toEqual([{ identityBlob: { value: 'sql-token' }, datasources: [source('invoices.database.windows.net')] }]);
+      await expectInvalid({ ...base, datasourceIdentities: [{ identityBlob: { value: 'sql-token' }, datasources: [source('other.database.windows.net')] }] }, /no paginated report in the request uses/);
+      await expectInvalid({ ...base, datasourceIdentities: [{ identityBlob: { value: 'sql-token' }, datasources: [] }] }, /data sources it applies to/);
+      await expectInvalid({ ...base, datasourceIdentities: [{ identityBlob: { value: 'b'.repeat(10_241) }, datasources: [source('invoices.database.windows.net')] }] }, /10240 bytes/);
+    });
+
     it('needs every dataset of a DirectQuery chain with ReadOnly', async () => {
       await expectInvalid({ datasets: [{ id: ids.dsComposite, xmlaPermissions: 'ReadOnly' }], reports: [{ id: ids.rComposite }] }, new RegExp(ids.dsShared));
       await expectInvalid(

@@ -66,7 +66,7 @@ export const seedModel: PowerBiModelJson = {
         { id: ids.rRls, name: 'Sales by region', datasetId: ids.dsRls },
         { id: ids.rPlain, name: 'Sales overview', datasetId: ids.dsPlain },
         { id: ids.rCross, name: 'Shared data report', datasetId: ids.dsShared },
-        { id: ids.rPaginated, name: 'Invoice', datasetId: ids.dsPlain, reportType: 'PaginatedReport' },
+        { id: ids.rPaginated, name: 'Invoice', datasetId: ids.dsPlain, reportType: 'PaginatedReport', sqlDatasources: [{ server: 'invoices.database.windows.net', database: 'invoices' }] },
         { id: ids.rComposite, name: 'Composite report', datasetId: ids.dsComposite },
       ],
       dashboards: [
