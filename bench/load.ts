@@ -6,9 +6,11 @@ import { summarize, type Summary } from './stats';
 // all one user (cache hits) or a new user every time (cache misses). Latency is kept per
 // response, to the microsecond (autocannon's own histogram rounds to whole milliseconds).
 //
-// The run goes in whole chunks of CHUNK_PER_CONNECTION requests per connection until `amount`
-// answers or `maxSeconds` (checked after each chunk), so it never stops with requests in flight:
-// every request sent is answered and counted, and upstream calls per request are exact.
+// The run goes in whole chunks until `amount` answers or `maxSeconds` (checked after each chunk),
+// so it never stops with requests in flight: every request sent is answered and counted, and
+// upstream calls per request are exact. The first chunk is CHUNK_PER_CONNECTION requests per
+// connection; later ones about a second's worth at the rate seen so far, so restarting
+// autocannon costs little and the time cap is overshot by little.
 
 export const CHUNK_PER_CONNECTION = 20;
 /** A chunk that has not finished by then has hung: it is stopped and its missing answers count as errors. */
@@ -35,10 +37,10 @@ export interface LoadResult {
   requestsPerSecond: number;
 }
 
-/** Sizes of the chunks a run of `amount` requests goes in (the last may be short). */
-export function chunkSizes(amount: number, connections: number): number[] {
-  const size = connections * CHUNK_PER_CONNECTION;
-  return Array.from({ length: Math.ceil(amount / size) }, (_, i) => Math.min(size, amount - i * size));
+/** How many requests the next chunk sends: `ratePerSecond` is undefined before the first chunk. */
+export function nextChunkSize(remaining: number, connections: number, ratePerSecond: number | undefined, secondsLeft: number): number {
+  const size = ratePerSecond === undefined ? connections * CHUNK_PER_CONNECTION : Math.max(connections, Math.round(ratePerSecond * Math.min(1, Math.max(0, secondsLeft))));
+  return Math.max(0, Math.min(remaining, size));
 }
 
 interface Tally {
@@ -101,9 +103,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const tally: Tally = { answered: 0, ok: 0, errors: 0, latencies: [] };
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
-  for (const size of chunkSizes(options.amount, options.connections)) {
+  let rate: number | undefined;
+  while (tally.answered < options.amount) {
+    const size = nextChunkSize(options.amount - tally.answered, options.connections, rate, options.maxSeconds - elapsed());
+    const answeredBefore = tally.answered;
     await runChunk(url, options.connections, size, nextToken, tally);
-    if (elapsed() >= options.maxSeconds) break;
+    // A chunk that got no answer at all (every request failed to connect) would loop for ever.
+    if (tally.answered === answeredBefore || elapsed() >= options.maxSeconds) break;
+    rate = tally.answered / elapsed();
   }
   const seconds = elapsed();
   return {

@@ -72,6 +72,7 @@ export function mainTable(rows: readonly ComparedFigure[]): string {
       ['case', 'c', 'requests', 'errors', 'p50 ms', 'p99 ms', 'req/s', 'upstream floor ms', 'p50 above floor', 'anchor p50 ms', 'anchor req/s', 'p50 anchor ÷ broker', 'req/s broker ÷ anchor'],
       cells,
     ),
+    '',
     'c: concurrent connections. Cold start: process start to the first 200, median and slowest of the runs in the p50 and p99',
     'columns, no injected latency. Upstream floor: sequential upstream round trips × injected latency. Anchor: the naive design',
     '(new msal client, Get Report and GenerateToken on every request) against the same emulators, same row shape.',
@@ -96,6 +97,7 @@ export function upstreamCallsTable(rows: readonly CallsRow[]): string {
   });
   return [
     formatMarkdownTable(['case', 'requests', ...UPSTREAM_COLUMNS.map((c) => c.title), 'all', 'in sequence'], cells),
+    '',
     "From the emulators' request logs. Entra GET: the authority metadata msal reads. Key Vault: HTTP calls; one secret read",
     'is two (the SDK first sends an unauthenticated challenge, answered 401). user IdP: OpenID discovery and JWKS for checking',
     'caller tokens. In sequence: the longest chain of calls each made after the one before ended (the cold path).',
@@ -136,6 +138,7 @@ export function entraTable(sims: readonly SimulationResult[]): string {
       ['Entra token lifetime', 'simulated, requests', 'Entra calls / hour / instance', 'anchor', 'anchor ÷ broker', 'minutes between Entra calls (min / avg / max)', 'embed token minutes left at issue (min / avg / max)', 'Key Vault secret reads in all'],
       cells,
     ),
+    '',
     `EMBED_MIN_LIFETIME_MINUTES=${minLifetime ?? '-'}; one request a simulated minute, each for a new user (so GenerateToken runs), on one`,
     'fake clock shared by the broker, Entra and Power BI; the broker called in process, no injected latency.',
   ].join('\n');

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CHUNK_PER_CONNECTION, chunkSizes, runLoad } from '../../bench/load';
+import { CHUNK_PER_CONNECTION, nextChunkSize, runLoad } from '../../bench/load';
 
 // autocannon against a small loopback server that admits two of three bearer tokens.
 
@@ -46,10 +46,19 @@ describe('runLoad', () => {
   });
 });
 
-describe('chunkSizes', () => {
-  it('splits a run into chunks of CHUNK_PER_CONNECTION requests per connection', () => {
-    expect(chunkSizes(2 * 4 * CHUNK_PER_CONNECTION + 3, 4)).toEqual([4 * CHUNK_PER_CONNECTION, 4 * CHUNK_PER_CONNECTION, 3]);
-    expect(chunkSizes(5, 64)).toEqual([5]);
-    expect(chunkSizes(0, 1)).toEqual([]);
+describe('nextChunkSize', () => {
+  it('starts with CHUNK_PER_CONNECTION requests per connection', () => {
+    expect(nextChunkSize(10_000, 4, undefined, 5)).toBe(4 * CHUNK_PER_CONNECTION);
+  });
+
+  it('then sends about a second at the rate seen, less when less time is left', () => {
+    expect(nextChunkSize(10_000, 4, 1500, 5)).toBe(1500);
+    expect(nextChunkSize(10_000, 4, 1500, 0.5)).toBe(750);
+  });
+
+  it('sends at least one request per connection and never more than remain', () => {
+    expect(nextChunkSize(10_000, 16, 3, 5)).toBe(16);
+    expect(nextChunkSize(7, 16, 1500, 5)).toBe(7);
+    expect(nextChunkSize(10_000, 2, 1500, -1)).toBe(2);
   });
 });
