@@ -385,7 +385,8 @@ output AUTH_AUDIENCE string = join(authAudiences, ',')
 output API_CLIENT_ID string = apiClientId
 output API_SCOPE string = empty(apiIdentifierUri) ? 'api://${apiClientId}/access_as_user' : '${apiIdentifierUri}/access_as_user'
 output SPA_CLIENT_ID string = appRegistrations.?outputs.spaClientId ?? ''
-// What the SPA's deployment (dist/dev/azd/predeployWeb.js) puts in its config.json.
+// The SPA's site. Its predeploy hook (dev/azd/predeployWeb.ts) writes config.json from
+// SERVICE_API_URI, SPA_CLIENT_ID, SPA_AUTHORITY and API_SCOPE.
 output SERVICE_WEB_NAME string = staticWebApp.outputs.name
 output WEB_URL string = '${staticWebApp.outputs.origin}/'
 output SPA_ORIGIN string = staticWebApp.outputs.origin

@@ -25,6 +25,9 @@ export interface DeployedSettings {
 
 const BOOLEAN = /^(true|false)$/i;
 
+/** The regions infra/modules/staticWebApp.bicep may place the sample SPA's site in. */
+export const STATIC_WEB_APP_REGIONS = ['centralus', 'eastasia', 'eastus2', 'westeurope', 'westus2'];
+
 function value(env: Environment, name: string): string | undefined {
   const found = env[name]?.trim();
   return found ? found : undefined;
@@ -124,6 +127,10 @@ export function deployedSettings(env: Environment, options: { endpointOverrides?
     if (given && options.endpointOverrides) settings[name] = given;
     else if (given) notes.push(`${name} is not a template parameter: the deployed app derives it from POWERBI_CLOUD`);
   }
+  const siteLocation = value(env, 'STATIC_WEB_APP_LOCATION');
+  if (siteLocation && !STATIC_WEB_APP_REGIONS.includes(siteLocation)) problems.push(`STATIC_WEB_APP_LOCATION must be one of ${STATIC_WEB_APP_REGIONS.join(', ')}, the regions of Static Web Apps (got "${siteLocation}")`);
+  if ((!createApps || !flag('CREATE_SPA_APP_REGISTRATION', true)) && !value(env, 'EXISTING_SPA_CLIENT_ID'))
+    notes.push('The template creates no SPA app registration and EXISTING_SPA_CLIENT_ID is empty: deploying the `web` service (the sample SPA) will stop until you set it');
   if (!value(env, 'CORS_ALLOWED_ORIGINS')) notes.push('CORS_ALLOWED_ORIGINS is empty: only the sample SPA\'s Static Web App may call the API from a browser (add your own app\'s origin with `azd env set CORS_ALLOWED_ORIGINS "https://app.contoso.com"`)');
   return { settings, problems, notes };
 }

@@ -5,6 +5,7 @@ import { CLOUDS as POWERBI_CLOUDS, CLOUD_NAMES } from '../../shared/config/cloud
 import { CLOUDS, SUBSCRIPTION_ID, TENANT_ID, TemplateError, runtimeValue, type Deployed, type Deployment, type Json, type Template } from './arm';
 import { compileInfra, describeWithBicep, diagnostics, graphModule, infraDir, repoRoot, type Compiled } from './bicepCli';
 import { declarations } from './bicepText';
+import { STATIC_WEB_APP_REGIONS as PREPROVISION_SWA_REGIONS } from '../../dev/azd/deployedSettings';
 import { webDeployment, type StaticWebAppConfig } from '../../dev/azd/webDeployment';
 import { BUILT_IN_ROLES, DEPLOYER_PRINCIPAL_ID, appSettings, deployMain, get, idOf, ofType, single, type Scenario } from './infraFixture';
 
@@ -266,6 +267,9 @@ describeWithBicep('infra templates, compiled', (bicep) => {
       for (const region of STATIC_WEB_APP_REGIONS) expect(placed.find(({ location }) => location === region)?.site ?? region).toBe(region);
       expect(staticSiteOf(deployment({ parameters: { location: 'japaneast', staticWebAppLocation: 'westus2' } })).body.location).toBe('westus2');
       expect((compiled.template('main.json').parameters ?? {}).staticWebAppLocation?.allowedValues).toEqual(['', ...STATIC_WEB_APP_REGIONS]);
+      expect((compiled.template('modules/staticWebApp.json').parameters ?? {}).siteLocation?.allowedValues).toEqual(['', ...STATIC_WEB_APP_REGIONS]);
+      // What preprovision accepts for STATIC_WEB_APP_LOCATION.
+      expect(PREPROVISION_SWA_REGIONS).toEqual(STATIC_WEB_APP_REGIONS);
     });
 
     it('is a redirect URI of the SPA app registration (https://<site>/), with each CORS origin or the URIs given', () => {

@@ -37,6 +37,15 @@ describe('the settings azd will deploy', () => {
     expect(settings).toMatchObject({ POWERBI_CLIENT_ID: '11111111-1111-4111-8111-111111111111', POWERBI_CREDENTIAL: 'secret', AUTH_AUDIENCE: '22222222-2222-4222-8222-222222222222,api://broker' });
   });
 
+  it('checks the Static Web App\'s region, and says when the SPA would have no app registration', () => {
+    expect(deployedSettings({ ...base, STATIC_WEB_APP_LOCATION: 'westeurope' }).problems).toEqual([]);
+    expect(deployedSettings({ ...base, STATIC_WEB_APP_LOCATION: 'swedencentral' }).problems).toEqual([expect.stringMatching(/^STATIC_WEB_APP_LOCATION must be one of centralus, eastasia, eastus2, westeurope, westus2/)]);
+    const noSpa = (env: Record<string, string>) => deployedSettings({ ...base, ...env }).notes.filter((note) => note.includes('EXISTING_SPA_CLIENT_ID'));
+    expect(noSpa({})).toEqual([]);
+    expect(noSpa({ CREATE_SPA_APP_REGISTRATION: 'false' })).toHaveLength(1);
+    expect(noSpa({ CREATE_SPA_APP_REGISTRATION: 'false', EXISTING_SPA_CLIENT_ID: '33333333-3333-4333-8333-333333333333' })).toEqual([]);
+  });
+
   it('passes endpoint overrides to the hooks only, and says the deployed app ignores them', () => {
     const env = { ...base, POWERBI_API_URL: 'https://127.0.0.1:1' };
     expect(deployedSettings(env).settings).not.toHaveProperty('POWERBI_API_URL');
