@@ -75,6 +75,7 @@ describe('webDeployment (the web service\'s predeploy hook)', () => {
         { key: 'invoices', title: 'Invoices' },
         { key: 'my-orders', title: 'My orders' },
         { key: 'finance', title: 'Finance' },
+        { key: 'order-slips', title: 'Order slips' },
       ],
     });
     expect(result.report.status).toBe('done');
