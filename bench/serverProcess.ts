@@ -48,7 +48,9 @@ export function startServerProcess(args: readonly string[], env: NodeJS.ProcessE
 /** The local Functions host serving the built function app: the repository's dist/ (unbundled) or a package folder. */
 export function startBrokerProcess(repoRoot: string, env: NodeJS.ProcessEnv, functionAppDir?: string): Promise<ServerProcess> {
   const args = [join(repoRoot, 'dist', 'dev', 'host', 'main.js'), ...(functionAppDir ? [functionAppDir] : [])];
-  return startServerProcess(args, { ...env, PORT: '0' }, functionAppDir ?? repoRoot);
+  // Prewarm off: the cold rows measure the cold chain a request meets, which prewarm would
+  // otherwise run before the first request (and its metadata calls would count as the request's).
+  return startServerProcess(args, { PREWARM_ON_START: 'false', ...env, PORT: '0' }, functionAppDir ?? repoRoot);
 }
 
 export function startAnchorProcess(repoRoot: string, env: NodeJS.ProcessEnv): Promise<ServerProcess> {

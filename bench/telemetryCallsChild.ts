@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       telemetry.dependency({ target: 'powerbi', host: 'api.powerbi.com', method: 'POST', operation: 'POST /v1.0/myorg/GenerateToken', path: '/v1.0/myorg/GenerateToken', durationMs: 50, status: 200, success: true, attempt: 1, requestId: 'r' }),
     );
   }
-  process.stdout.write(JSON.stringify(result));
+  process.stdout.write(`\n${JSON.stringify(result)}\n`);
   process.exit(0);
 }
 

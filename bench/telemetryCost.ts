@@ -88,8 +88,11 @@ export async function measureTelemetryCost(ca: LocalCa, caFile: string, requests
         }
         warm.push({ concurrency, without: summarize(samples.without), with: summarize(samples.with), deferred: summarize(samples.deferred) });
       }
-      const inChild = async (mode: 'with' | 'without') =>
-        JSON.parse((await promisify(execFile)(process.execPath, [join(__dirname, 'telemetryCallsChild.js'), mode], { env: { ...process.env, ...EXPORT_DEFERRED } })).stdout) as Record<string, number>;
+      // The child prints its figures as the last line; SDK log lines may come before them.
+      const inChild = async (mode: 'with' | 'without') => {
+        const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'telemetryCallsChild.js'), mode], { env: { ...process.env, ...EXPORT_DEFERRED } });
+        return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, number>;
+      };
       const without = await inChild('without');
       const withTelemetry = await inChild('with');
       const calls = {
