@@ -14,7 +14,6 @@ import { peakRssMiB } from './processMemory';
 import { burstFloorLine, coldStartLine, entraTable, goalsReport, header, mainTable, memoryTable, upstreamCallsTable, type CallsRow, type ComparedFigure, type Figure } from './report';
 import { sequentialRoundTrips, windowedUserOrder } from './sequentialCalls';
 import { startAnchorProcess, startBrokerProcess, type ServerProcess } from './serverProcess';
-import { startTelemetrySink } from './telemetrySink';
 import { clearLatency, clearUpstreamLogs, countUpstreamCalls, injectLatency, totalCalls, upstreamLogTimes, type UpstreamCounts } from './upstreams';
 import { measureTelemetryCost, telemetryCostReport } from './telemetryCost';
 
@@ -108,9 +107,10 @@ async function main(): Promise<void> {
   const step = (what: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${what}`);
   console.log(`${header(options)}\n`);
 
-  const azure = await startLocalAzure(await loadLocalCa(caDir));
-  const sink = await startTelemetrySink();
-  const brokerEnv: NodeJS.ProcessEnv = { ...process.env, ...azure.settings };
+  // The ingestion emulator takes the telemetry of the "with telemetry" row; the other rows run without.
+  const azure = await startLocalAzure(await loadLocalCa(caDir), { telemetry: {} });
+  const { APPLICATIONINSIGHTS_CONNECTION_STRING: telemetryConnectionString, ...settingsWithoutTelemetry } = azure.settings;
+  const brokerEnv: NodeJS.ProcessEnv = { ...process.env, ...settingsWithoutTelemetry };
   const anchorEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ANCHOR_TENANT_ID: DEMO_TENANT_ID,
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
       label: 'cold start, bundle with telemetry',
       repoRoot: root,
       start: bundle,
-      extraEnv: { APPLICATIONINSIGHTS_CONNECTION_STRING: sink.connectionString },
+      extraEnv: { APPLICATIONINSIGHTS_CONNECTION_STRING: telemetryConnectionString },
     });
     const coldAnchor = coldFigure(await measureColdStart({ ...coldOptions, label: 'anchor cold start', start: anchor }));
 
@@ -241,7 +241,6 @@ async function main(): Promise<void> {
     console.log(`\nbench wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);
     if (goals.some((g) => !g.passed)) process.exitCode = 1;
   } finally {
-    await sink.close();
     await azure.close();
   }
 }

@@ -1,6 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import { BrokerError } from '../errors/brokerError';
-import type { ResponseRecorder } from '../upstream/responseRecorder';
+import { throttledError, type ResponseRecorder } from '../upstream/responseRecorder';
 import { settleWithin } from '../upstream/settleWithin';
 
 // The function's managed identity (or a developer's CLI login) with what the SDK lacks: a hard
@@ -33,13 +33,7 @@ export function boundedCredential(inner: TokenCredential, options: BoundedCreden
       } catch (error) {
         // A throttled call the SDK then waited on until our bound fired is throttling, not a timeout.
         const throttle = options.recorder?.throttledSince(started);
-        if (throttle) {
-          throw new BrokerError('upstream_unavailable', `The managed identity endpoint is throttling (${throttle.status}).`, {
-            cause: error,
-            extensions: { ...extensions, upstreamStatus: throttle.status },
-            ...(throttle.retryAfterMs !== undefined ? { retryAfterSeconds: throttle.retryAfterMs / 1000 } : {}),
-          });
-        }
+        if (throttle) throw throttledError('The managed identity endpoint', throttle, error, extensions);
         if (error instanceof BrokerError) throw error;
         throw new BrokerError('upstream_unavailable', 'The managed identity cannot issue a token right now.', { cause: error, extensions });
       }

@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { BrokerError } from '../errors/brokerError';
-import { ResponseRecorder, type ObservedResponse } from '../upstream/responseRecorder';
+import { ResponseRecorder, throttledError, type ObservedResponse } from '../upstream/responseRecorder';
 import { settleWithin } from '../upstream/settleWithin';
 
 // Reads the service principal's secret or certificate from Key Vault with the function's
@@ -36,7 +36,6 @@ export interface KeyVaultFailureFacts {
 }
 
 export function keyVaultError(error: unknown, secretName: string, facts: KeyVaultFailureFacts): BrokerError {
-  if (error instanceof BrokerError) return error;
   const rest = (error ?? {}) as RestErrorLike;
   const status = typeof rest.statusCode === 'number' ? rest.statusCode : undefined;
   const upstreamRequestId = rest.response?.headers?.get('x-ms-request-id');
@@ -45,13 +44,9 @@ export function keyVaultError(error: unknown, secretName: string, facts: KeyVaul
   if (status === 404 || status === 401 || status === 403) {
     return new BrokerError('upstream_refused', `Key Vault refused to return "${secretName}" (${status}).`, { cause: error, extensions });
   }
-  if (facts.throttle) {
-    return new BrokerError('upstream_unavailable', `Key Vault is throttling (${facts.throttle.status}).`, {
-      cause: error,
-      extensions: { ...extensions, upstreamStatus: facts.throttle.status },
-      ...(facts.throttle.retryAfterMs !== undefined ? { retryAfterSeconds: facts.throttle.retryAfterMs / 1000 } : {}),
-    });
-  }
+  // A read the SDK waited out after a 429 is throttling, even when our own bound ended it.
+  if (facts.throttle) return throttledError('Key Vault', facts.throttle, error, extensions);
+  if (error instanceof BrokerError) return error;
   if (facts.timedOut) return new BrokerError('upstream_timeout', 'Key Vault did not answer in time.', { cause: error, extensions });
   return new BrokerError('upstream_unavailable', 'Key Vault is unavailable.', { cause: error, extensions });
 }
@@ -89,9 +84,7 @@ export function createKeyVaultSecretReader(options: KeyVaultReaderOptions): Secr
           () => new BrokerError('upstream_timeout', 'Key Vault did not answer in time.', { extensions: { upstream: 'keyvault' } }),
         );
       } catch (error) {
-        const throttle = recorder.throttledSince(started);
-        if (error instanceof BrokerError && error.code === 'upstream_timeout' && throttle) throw keyVaultError(new Error('Key Vault read timed out'), name, { timedOut: true, throttle });
-        throw keyVaultError(error, name, { timedOut: signal.aborted, throttle });
+        throw keyVaultError(error, name, { timedOut: signal.aborted, throttle: recorder.throttledSince(started) });
       }
       if (secret.value === undefined) throw new BrokerError('upstream_invalid_response', `Key Vault secret "${name}" has no value.`, { extensions: { upstream: 'keyvault' } });
       return { value: secret.value, contentType: secret.properties.contentType };

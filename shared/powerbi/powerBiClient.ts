@@ -3,6 +3,7 @@ import { isGuid } from '../ids/guid';
 import type { FetchLike } from '../auth/openIdDiscovery';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
 import { parseRetryAfterMs } from '../http/retryAfter';
+import { settleWithin } from '../upstream/settleWithin';
 import { backoffMs, DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy } from './retryPolicy';
 import { dashboardAnswer, datasetAnswer, datasourcesAnswer, embedTokenAnswer, reportAnswer, tileAnswer, tilesAnswer } from './upstreamAnswers';
 
@@ -242,20 +243,12 @@ export class PowerBiClient {
     }
   }
 
-  private async tokenBefore(deadline: number, getAccessToken: () => Promise<string>): Promise<string> {
-    const remaining = deadline - this.now();
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new BrokerError('upstream_timeout', 'No service-principal token could be had within the request deadline.', { extensions: { upstream: 'entra' } })),
-        Math.max(0, remaining),
-      );
-    });
-    try {
-      return await Promise.race([getAccessToken(), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private tokenBefore(deadline: number, getAccessToken: () => Promise<string>): Promise<string> {
+    return settleWithin(
+      getAccessToken,
+      deadline - this.now(),
+      () => new BrokerError('upstream_timeout', 'No service-principal token could be had within the request deadline.', { extensions: { upstream: 'entra' } }),
+    );
   }
 
   private async readJson(response: Response): Promise<Answer> {

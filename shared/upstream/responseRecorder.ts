@@ -1,4 +1,5 @@
 import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import { BrokerError } from '../errors/brokerError';
 import { parseRetryAfterMs } from '../http/retryAfter';
 
 // What the Azure SDK pipeline saw on the wire, for the failures it does not explain: a call the
@@ -9,6 +10,15 @@ export interface ThrottleSeen {
   status: number;
   retryAfterMs: number | undefined;
   at: number;
+}
+
+/** A call the SDK gave up on after the upstream throttled it: 503 with the upstream's own Retry-After. */
+export function throttledError(what: string, throttle: Pick<ThrottleSeen, 'status' | 'retryAfterMs'>, cause: unknown, extensions: Record<string, string | number>): BrokerError {
+  return new BrokerError('upstream_unavailable', `${what} is throttling (${throttle.status}).`, {
+    cause,
+    extensions: { ...extensions, upstreamStatus: throttle.status },
+    ...(throttle.retryAfterMs !== undefined ? { retryAfterSeconds: throttle.retryAfterMs / 1000 } : {}),
+  });
 }
 
 export interface ObservedResponse {
