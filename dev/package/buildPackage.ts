@@ -12,8 +12,10 @@ import { build, type Plugin } from 'esbuild';
 
 export const PACKAGE_LIB = 'lib/app.js';
 export const TELEMETRY_LIB = 'lib/appInsights.js';
+/** node-forge, for Key Vault certificates stored as PKCS#12: read only when one is. */
+export const PKCS12_LIB = 'lib/nodeForge.js';
 /** Packages the app loads lazily, each bundled into its own file next to the library. */
-const LAZY_PACKAGES: Record<string, string> = { applicationinsights: TELEMETRY_LIB };
+const LAZY_PACKAGES: Record<string, string> = { applicationinsights: TELEMETRY_LIB, 'node-forge': PKCS12_LIB };
 /** Supplied by the Azure Functions Node worker at run time; never bundled, never installed. */
 export const WORKER_PROVIDED = ['@azure/functions-core'];
 
@@ -164,7 +166,7 @@ export async function buildPackage(options: BuildPackageOptions): Promise<BuiltP
 
   const libSource = [...exposed.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, path]) => `exports[${JSON.stringify(key)}] = require(${JSON.stringify(path)});`)
+    .map(([key, path], i) => `import * as m${i} from ${JSON.stringify(path)};\nexports[${JSON.stringify(key)}] = m${i};`)
     .join('\n');
   const leftOut = new Set<string>();
   const devFolders = await readDevFolders(root);

@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type * as Forge from 'node-forge';
 import { BrokerError } from '../errors/brokerError';
 
 // What the service principal proves itself with: a client secret, a certificate (key and
@@ -34,7 +34,10 @@ function pkcs12Refused(why: string, cause?: unknown): BrokerError {
 
 /** A PKCS#12 (PFX) certificate as Key Vault keeps it: base64, no password. */
 export function certificateFromPkcs12(base64: string): ClientCredential {
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  // Required only here: most deployments never read a PFX, and loading the library costs start-up time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading it is the cost being avoided
+  const forge = require('node-forge') as typeof Forge;
+  let p12: Forge.pkcs12.Pkcs12Pfx;
   try {
     const der = forge.util.decode64(base64.trim());
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der), '');

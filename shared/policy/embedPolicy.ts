@@ -1,5 +1,4 @@
-import Ajv from 'ajv';
-import schema from './embed-policy.schema.json';
+import { embedPolicy as validate } from '../generated/policyValidator';
 
 // The embed policy: a catalog of embeddable items and the rules that say who may embed them
 // and with which effective identity. Its JSON Schema is published beside this file.
@@ -88,8 +87,6 @@ export interface EmbedPolicy {
 }
 
 export type ParsedPolicy = { ok: true; policy: EmbedPolicy } | { ok: false; problems: string[] };
-
-const validate = new Ajv({ allErrors: true, strict: true }).compile<EmbedPolicy>(schema);
 
 function describeSchemaErrors(): string[] {
   return (validate.errors ?? []).map((error) => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { parse } from 'yaml';
-import { buildPackage, PACKAGE_LIB, TELEMETRY_LIB, type BuiltPackage } from '../../../dev/package/buildPackage';
+import { buildPackage, PACKAGE_LIB, PKCS12_LIB, TELEMETRY_LIB, type BuiltPackage } from '../../../dev/package/buildPackage';
 
 // The deployment package, built as `azd deploy` builds it (azure.yaml's prepackage hook runs
 // `npm run package`, then azd zips the service's `dist` folder): exactly the production app.
@@ -42,15 +42,15 @@ describe('the deployment package', () => {
     expect(pkg.scripts.package).toMatch(/node dist\/dev\/package\/main\.js$/);
   });
 
-  it('holds the bundled functions, one file each, their shared library, the telemetry SDK, host.json and package.json, and nothing else', () => {
-    const expected = [...functionNames.map((name) => `functions/${name}.js`), 'host.json', PACKAGE_LIB, TELEMETRY_LIB, 'package.json'].sort((a, b) => a.localeCompare(b));
+  it('holds the bundled functions, one file each, their shared library, the telemetry SDK, the PKCS#12 reader, host.json and package.json, and nothing else', () => {
+    const expected = [...functionNames.map((name) => `functions/${name}.js`), 'host.json', PACKAGE_LIB, TELEMETRY_LIB, PKCS12_LIB, 'package.json'].sort((a, b) => a.localeCompare(b));
     expect(built.files.map((f) => f.path)).toEqual(expected);
   });
 
   it('is small: no dependency folder, no source map, no test, no key, no log', () => {
     expect(built.files.some((f) => /node_modules|\.map$|\.ts$|\.pem$|\.log$|test|\.local/.test(f.path))).toBe(false);
-    // What every cold start reads: all but the telemetry SDK, which is read only when telemetry is on.
-    const app = built.files.filter((f) => f.path !== TELEMETRY_LIB);
+    // What every cold start reads: all but the telemetry SDK and the PKCS#12 reader, read only when telemetry is on or a PFX is.
+    const app = built.files.filter((f) => f.path !== TELEMETRY_LIB && f.path !== PKCS12_LIB);
     expect(app.reduce((sum, f) => sum + f.bytes, 0)).toBeLessThan(4 * 1024 * 1024);
     expect(built.totalBytes).toBeLessThan(12 * 1024 * 1024);
     // What the zip costs: every file deflated, as a zip entry is.
@@ -82,6 +82,11 @@ describe('the deployment package', () => {
     // The telemetry SDK is its own file, required by the library only when a connection string is set.
     expect(lib).toContain('require("./appInsights.js")');
     expect(lib).not.toContain('APPLICATION_INSIGHTS_OPENTELEMETRY_VERSION');
+    // So is node-forge, required only to read a PKCS#12 certificate.
+    expect(lib).toContain('require("./nodeForge.js")');
+    expect(await readFile(join(outDir, PKCS12_LIB), 'utf8')).toContain('pkcs12FromAsn1');
+    // Schemas are compiled ahead of time (shared/generated): Ajv's compiler is not shipped, only its run-time helpers.
+    expect(lib).not.toContain('schema with key or id');
     expect(await readFile(join(outDir, TELEMETRY_LIB), 'utf8')).toContain('require("@azure/functions-core")');
     // Each function file reaches every module through the one library, so there is one broker per process.
     for (const name of functionNames) {
@@ -106,7 +111,7 @@ describe('the deployment package', () => {
       encoding: 'utf8',
     });
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/Deployment package in .*from-script: 10 files, \d+ KiB/);
+    expect(run.stdout).toMatch(/Deployment package in .*from-script: 11 files, \d+ KiB/);
     expect(existsSync(join(target, 'dev', 'demo', 'embed-policy.json'))).toBe(true);
     // No ignore file of its own: azd then ships the folder as it is, less node_modules (there is none).
     expect(existsSync(join(target, '.funcignore'))).toBe(false);
