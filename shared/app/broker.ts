@@ -41,6 +41,8 @@ export const READINESS_FAILURE_TTL_MS = 5_000;
 export const CREDENTIAL_REREAD_INTERVAL_MS = 30_000;
 /** Readiness answers within this, whatever the upstreams do (a platform probe must not hang). */
 export const READINESS_TIMEOUT_MS = 5_000;
+/** After the token started beside a caller's authentication failed, none is started that way for this long. */
+export const EARLY_TOKEN_FAILURE_PAUSE_MS = 5_000;
 /** At most this many catalog reports have their metadata fetched at start-up. */
 export const PREWARM_MAX_ITEMS = 20;
 
@@ -246,10 +248,27 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     }
   };
 
+  // A request's caller is checked while the service-principal token is on its way: the two chains
+  // (the caller's keys; managed identity, Key Vault, Entra) need nothing of each other, and the
+  // request joins the flight when it needs the token. The flight is the instance's, shared and
+  // cached as prewarm's is, and nothing is started for a few seconds after one failed, so callers
+  // that never authenticate cannot drive Key Vault and Entra calls while those fail.
+  let earlyTokenFailedAt: number | undefined;
+  const startTokenEarly = () => {
+    if (tokens.peek() || (earlyTokenFailedAt !== undefined && now() - earlyTokenFailedAt < EARLY_TOKEN_FAILURE_PAUSE_MS)) return;
+    getAccessToken().then(
+      () => (earlyTokenFailedAt = undefined),
+      () => (earlyTokenFailedAt = now()),
+    );
+  };
+
   return {
     config,
     deadlineFromNow,
-    authenticate: (evidence, deadline = deadlineFromNow()) => authenticator.authenticate(evidence, deadline),
+    authenticate: (evidence, deadline = deadlineFromNow()) => {
+      startTokenEarly();
+      return authenticator.authenticate(evidence, deadline);
+    },
     embedReport: (caller, key, deadline = deadlineFromNow()) => withEmbedTelemetry([key], (d) => embedReport(d, embedCaller(caller), key, deadline)),
     embed: (caller, request, deadline = deadlineFromNow()) => withEmbedTelemetry([...request.reports, ...request.datasets].map((item) => item.key), (d) => embedItems(d, embedCaller(caller), request, deadline)),
     embedDashboard: (caller, key, deadline = deadlineFromNow()) => withEmbedTelemetry([key], (d) => embedDashboard(d, embedCaller(caller), key, deadline)),

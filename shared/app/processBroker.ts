@@ -11,6 +11,10 @@ let instance: Broker | undefined;
 
 export function processBroker(): Broker {
   if (instance) return instance;
+  // Node loads its fetch implementation (undici) on first use, which would be inside the first
+  // request: the Functions library builds every request object with it, and the Power BI and
+  // issuer calls use it. Loading it with the app keeps that work off the first requests' path.
+  void globalThis.Headers;
   const config = loadConfigFromEnvironment();
   for (const warning of config.warnings) console.warn(`[powerbi-embed-broker] warning: ${warning}`);
   instance = createBroker(config, {

@@ -37,6 +37,8 @@ export class JwtAuthenticator {
   private readonly maxAgeSeconds: number;
   /** Verified tokens and until when (epoch ms) their verdict holds: the first of `exp` and the age limit. */
   private readonly verified = new LRUCache<string, { payload: JWTPayload; until: number }>({ max: VERIFIED_TOKENS_MAX });
+  /** Verifications under way: the same token sent again meanwhile (a page with several embeds) waits for the same verdict. */
+  private readonly verifying = new Map<string, Promise<JWTPayload>>();
 
   constructor(private readonly options: JwtAuthenticatorOptions) {
     this.nowMs = options.now ? () => (options.now as () => number)() * 1000 : Date.now;
@@ -59,13 +61,25 @@ export class JwtAuthenticator {
   async verify(token: string, deadline = this.nowMs() + (this.options.timeoutMs ?? 5000)): Promise<JWTPayload> {
     const known = this.verified.get(token);
     if (known && this.nowMs() < known.until) return known.payload;
-    const payload = await this.verifyFresh(token, deadline);
+    let flight = this.verifying.get(token);
+    if (!flight) {
+      flight = this.verifyFresh(token, deadline)
+        .then((payload) => this.remember(token, payload))
+        .finally(() => this.verifying.delete(token));
+      this.verifying.set(token, flight);
+    }
+    return flight;
+  }
+
+  /** The verdict, shared by every caller of this token (so frozen), kept until it stops holding. */
+  private remember(token: string, payload: JWTPayload): JWTPayload {
+    const frozen = Object.freeze(payload);
     // Only a verdict that holds without the clock skew is reused: a token in its skew is re-checked.
     const exp = (payload.exp as number) * 1000;
     const ageLimit = ((payload.iat as number) + this.maxAgeSeconds) * 1000;
     const until = Math.min(exp, ageLimit);
-    if (until > this.nowMs()) this.verified.set(token, { payload: Object.freeze(payload), until });
-    return payload;
+    if (until > this.nowMs()) this.verified.set(token, { payload: frozen, until });
+    return frozen;
   }
 
   private async verifyFresh(token: string, deadline: number): Promise<JWTPayload> {

@@ -19,24 +19,36 @@ export const MANAGED_IDENTITY = 'managed-identity';
 export function boundedCredential(inner: TokenCredential, options: BoundedCredentialOptions): TokenCredential {
   const now = options.now ?? Date.now;
   const extensions = { upstream: MANAGED_IDENTITY };
-  return {
-    async getToken(scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> {
-      const started = now();
-      try {
-        const token = await settleWithin(
-          () => inner.getToken(scopes, { ...getTokenOptions, abortSignal: AbortSignal.timeout(options.timeoutMs) }),
-          options.timeoutMs,
-          () => new BrokerError('upstream_timeout', 'The managed identity endpoint did not answer in time.', { extensions }),
-        );
-        if (!token) throw new BrokerError('upstream_unavailable', 'The managed identity returned no token.', { extensions });
-        return token;
-      } catch (error) {
-        // A throttled call the SDK then waited on until our bound fired is throttling, not a timeout.
-        const throttle = options.recorder?.throttledSince(started);
-        if (throttle) throw throttledError('The managed identity endpoint', throttle, error, extensions);
-        if (error instanceof BrokerError) throw error;
-        throw new BrokerError('upstream_unavailable', 'The managed identity cannot issue a token right now.', { cause: error, extensions });
-      }
-    },
+  const bounded = async (scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> => {
+    const started = now();
+    try {
+      const token = await settleWithin(
+        () => inner.getToken(scopes, { ...getTokenOptions, abortSignal: AbortSignal.timeout(options.timeoutMs) }),
+        options.timeoutMs,
+        () => new BrokerError('upstream_timeout', 'The managed identity endpoint did not answer in time.', { extensions }),
+      );
+      if (!token) throw new BrokerError('upstream_unavailable', 'The managed identity returned no token.', { extensions });
+      return token;
+    } catch (error) {
+      // A throttled call the SDK then waited on until our bound fired is throttling, not a timeout.
+      const throttle = options.recorder?.throttledSince(started);
+      if (throttle) throw throttledError('The managed identity endpoint', throttle, error, extensions);
+      if (error instanceof BrokerError) throw error;
+      throw new BrokerError('upstream_unavailable', 'The managed identity cannot issue a token right now.', { cause: error, extensions });
+    }
   };
+  // Concurrent requests for the same token share one call: the identity's own cache is filled
+  // only once a call returns, so without this each would reach the endpoint. The key is the
+  // scopes and claims: a managed identity has one tenant, whatever tenantId a caller passes.
+  const inFlight = new Map<string, Promise<AccessToken | null>>();
+  const shared = (scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> => {
+    const key = JSON.stringify([[scopes].flat().sort(), getTokenOptions?.claims ?? null]);
+    let flight = inFlight.get(key);
+    if (!flight) {
+      flight = bounded(scopes, getTokenOptions).finally(() => inFlight.delete(key));
+      inFlight.set(key, flight);
+    }
+    return flight;
+  };
+  return { getToken: shared };
 }

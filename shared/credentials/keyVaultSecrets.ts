@@ -51,6 +51,21 @@ export function keyVaultError(error: unknown, secretName: string, facts: KeyVaul
   return new BrokerError('upstream_unavailable', 'Key Vault is unavailable.', { cause: error, extensions });
 }
 
+/** Vault DNS suffixes of the Azure clouds, each with the resource its vaults' challenge names. */
+const VAULT_SUFFIXES = ['vault.azure.net', 'vault.usgovcloudapi.net', 'vault.azure.cn'];
+
+/**
+ * The scope the SDK will ask the identity for once the vault's challenge names its resource:
+ * `https://vault.azure.net/.default` for `https://x.vault.azure.net`. A loopback vault (the local
+ * emulator) plays the public cloud's. Undefined for any other host: then nothing is guessed.
+ */
+export function keyVaultScopeOf(vaultUrl: string): string | undefined {
+  const host = new URL(vaultUrl).hostname.toLowerCase();
+  if (isLoopback(vaultUrl)) return `https://${VAULT_SUFFIXES[0]}/.default`;
+  const suffix = VAULT_SUFFIXES.find((s) => host.endsWith(`.${s}`));
+  return suffix ? `https://${suffix}/.default` : undefined;
+}
+
 export interface KeyVaultReaderOptions {
   vaultUrl: string;
   credential: TokenCredential;
@@ -77,6 +92,12 @@ export function createKeyVaultSecretReader(options: KeyVaultReaderOptions): Secr
       const boundMs = 2 * options.timeoutMs;
       const signal = AbortSignal.timeout(boundMs);
       let secret;
+      // The SDK first sends the read unauthenticated, to learn the vault's resource from its
+      // challenge, and only then asks the identity for a token. Asking now, beside the challenge,
+      // saves that round trip: the SDK's request then finds the token cached or in flight (the
+      // identity is single-flight per scope). A failure here is the SDK's to meet and report.
+      const scope = keyVaultScopeOf(options.vaultUrl);
+      if (scope) options.credential.getToken(scope).catch(() => undefined);
       try {
         secret = await settleWithin(
           () => client.getSecret(name, { abortSignal: signal }),

@@ -339,6 +339,27 @@ describe('JwtAuthenticator verified-token cache', () => {
     expect(await auth.verify(token)).toBe(first);
   });
 
+  it('verifies a token sent many times at once only once: every caller gets the same verdict', async () => {
+    let releaseKeys: () => void = () => undefined;
+    const keysHeld = new Promise<void>((resolve) => (releaseKeys = resolve));
+    const issuer = await fakeIssuer([], async () => {
+      await keysHeld;
+      return Response.json({ keys: [(await fakeIssuer()).publicJwk] });
+    });
+    const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: issuer.fetch, now: () => NOW });
+    const token = await sign(issuer.key, { roles: ['Sales.EU'] });
+    const verdicts = Array.from({ length: 20 }, () => auth.verify(token));
+    releaseKeys();
+    const payloads = await Promise.all(verdicts);
+    // One verification: one payload object, handed to all twenty (frozen, as a cached one is).
+    expect(new Set(payloads).size).toBe(1);
+    expect(Object.isFrozen(payloads[0])).toBe(true);
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(342)}`;
+    const refusals = await Promise.all(Array.from({ length: 5 }, () => failure(auth.verify(forged))));
+    expect(new Set(refusals).size).toBe(1);
+    expect(refusals[0]).toMatchObject({ status: 401 });
+  });
+
   it('never caches a refusal', async () => {
     const issuer = await fakeIssuer();
     let clock = NOW - 3600;

@@ -1,4 +1,4 @@
-import { keyVaultError } from '../../../shared/credentials/keyVaultSecrets';
+import { keyVaultError, keyVaultScopeOf } from '../../../shared/credentials/keyVaultSecrets';
 
 // Key Vault failures (as the SDK throws them: a RestError with statusCode, code and the
 // response) mapped to the broker's error, keeping Key Vault's request id.
@@ -63,5 +63,17 @@ describe('keyVaultError', () => {
     const error = keyVaultError(restError(500, 'InternalServerError', 'kv-request-2'), 'powerbi-client-secret', { timedOut: false });
     expect(error.extensions).toEqual({ upstream: 'keyvault', upstreamCode: 'InternalServerError', upstreamRequestId: 'kv-request-2', upstreamStatus: 500 });
     expect(error.message).not.toContain('s3cr3t');
+  });
+});
+
+describe('keyVaultScopeOf', () => {
+  it("names the scope the vault's challenge will: by cloud suffix, the public one for a loopback vault, none for any other host", () => {
+    expect(keyVaultScopeOf('https://kv-broker.vault.azure.net/')).toBe('https://vault.azure.net/.default');
+    expect(keyVaultScopeOf('https://KV.VAULT.USGOVCLOUDAPI.NET')).toBe('https://vault.usgovcloudapi.net/.default');
+    expect(keyVaultScopeOf('https://kv.vault.azure.cn/')).toBe('https://vault.azure.cn/.default');
+    expect(keyVaultScopeOf('https://127.0.0.1:8443/')).toBe('https://vault.azure.net/.default');
+    expect(keyVaultScopeOf('https://vault.contoso.example/')).toBeUndefined();
+    // A look-alike host is not a vault of that cloud.
+    expect(keyVaultScopeOf('https://kv.vault.azure.net.contoso.example/')).toBeUndefined();
   });
 });
