@@ -29,6 +29,8 @@ export interface LocalHostOptions {
   hooks?: InvocationHooks;
   /** Records each invocation's request and gives its trace context; by default a trace context only. */
   tracer?: RequestTracer;
+  /** Which of a function's own logs are kept (host.json's logging.logLevel, see functionLogFilter); by default all. */
+  keepFunctionLog?: (functionName: string, level: string) => boolean;
 }
 
 export interface LocalHost {
@@ -157,6 +159,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       functionName: fn.name,
       invocationId,
       logHandler: (level, ...args) => {
+        if (options.keepFunctionLog && !options.keepFunctionLog(fn.name, level)) return;
         const message = args.map(String).join(' ');
         log(level, `${fn.name}: ${message}`);
         requestTrace.log(level, message);

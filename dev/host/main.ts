@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { readRoutePrefix } from './hostJson';
+import { functionLogFilter, readRoutePrefix } from './hostJson';
 import { loadFunctionApp } from './loadFunctionApp';
 import { startLocalHost } from './localHost';
 import { mergeSettings, readLocalSettings } from './localSettings';
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
     functions: core.functions,
     hooks: core.hooks,
     routePrefix: readRoutePrefix(appDir),
+    // As in Azure: host.json's log levels decide which of the functions' logs are written.
+    keepFunctionLog: functionLogFilter(appDir),
     port,
     // As the Functions host does when the app has Application Insights: each invocation's request is recorded.
     ...(process.env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim() ? { tracer: openTelemetryRequestTracer() } : {}),

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 // The W3C trace context the Functions host hands each invocation (InvocationContext.traceContext):
 // the caller's trace id when it sent a valid `traceparent`, a new one otherwise, and a span id of
@@ -12,10 +12,14 @@ export interface InvocationTrace {
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
-function randomHex(bytes: number): string {
-  let hex = '';
-  while (!/[1-9a-f]/.test(hex)) hex = randomBytes(bytes).toString('hex');
-  return hex;
+/**
+ * Up to 16 random bytes as hex (a trace or span id), from randomUUID: it draws its entropy from a
+ * pool filled in bulk, where a call of its own to the system's generator per id was a measurable
+ * share of the local host's time per request. The first 16 hex digits hold the UUID's version
+ * digit (4), so an id is never all zeros, as W3C requires.
+ */
+function randomHex(bytes: 8 | 16): string {
+  return randomUUID().replace(/-/g, '').slice(0, bytes * 2);
 }
 
 /** The caller's trace id, or undefined when the header is absent or not a valid W3C traceparent. */

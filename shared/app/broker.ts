@@ -239,6 +239,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     };
     try {
       const outcome = await run(counted);
+      // Without a sink there is nobody to tell: not even the username's hash is worth computing.
+      if (sink === NO_TELEMETRY) return outcome;
       const rule = outcome.rule ?? outcome.rules?.join(',') ?? '';
       reportEmbedTokenIssued(telemetry, hashUser, { itemKeys, rule, username: outcome.username, identityApplied: outcome.identityApplied, expiration: outcome.config.expiration, cacheHit: !generated }, now());
       return outcome;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { SingleFlight } from '../cache/singleFlight';
 import type { EmbedToken } from '../powerbi/powerBiClient';
@@ -16,8 +16,9 @@ export class EmbedTokenCache {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** A digest, so the cache holds no username; crypto.hash is the one-shot form, without a Hash object per request. */
   static keyOf(request: unknown): string {
-    return createHash('sha256').update(JSON.stringify(request)).digest('base64url');
+    return hash('sha256', JSON.stringify(request), 'base64url');
   }
 
   async getOrCreate(request: unknown, create: () => Promise<EmbedToken>): Promise<EmbedToken> {
