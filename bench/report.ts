@@ -104,9 +104,10 @@ export function upstreamCallsTable(rows: readonly CallsRow[]): string {
   ].join('\n');
 }
 
-export function burstFloorLine(label: string, sequential: number, latencyMs: number, p50: number): string {
+export function burstFloorLine(label: string, sequential: number, latencyMs: number, p50: number, runP50s: readonly number[] = [p50]): string {
   const floor = sequential * latencyMs;
-  return `${label}: floor ${sequential} sequential upstream round trips × ${latencyMs} ms = ${floor} ms; p50 ${ms(p50)} ms = ${ratio(p50, floor)} the floor`;
+  const runs = runP50s.length > 1 ? ` (median of ${runP50s.length} bursts, each on a fresh process: ${[...runP50s].sort((a, b) => a - b).map((v) => ms(v)).join(', ')} ms)` : '';
+  return `${label}: floor ${sequential} sequential upstream round trips × ${latencyMs} ms = ${floor} ms; p50 ${ms(p50)} ms = ${ratio(p50, floor)} the floor${runs}`;
 }
 
 export function coldStartLine(result: ColdStartResult): string {

@@ -1,4 +1,4 @@
-// Small numeric helpers: nearest-rank percentiles and a bounded-concurrency runner.
+// Small numeric helpers: nearest-rank percentiles, the median run, and a bounded-concurrency runner.
 
 export interface Summary {
   count: number;
@@ -27,6 +27,16 @@ export function summarize(values: readonly number[]): Summary {
     max: sorted.length ? (sorted[sorted.length - 1] as number) : Number.NaN,
     mean: sorted.length ? total / sorted.length : Number.NaN,
   };
+}
+
+/**
+ * The run whose figure is the median (the lower one of an even count), so a row shows one real
+ * run rather than figures mixed from several: one slow or one lucky start does not move it.
+ */
+export function medianRun<T>(runs: readonly T[], figure: (run: T) => number): T {
+  if (runs.length === 0) throw new RangeError('no runs');
+  const sorted = [...runs].sort((a, b) => figure(a) - figure(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight; results keep the items' order. */

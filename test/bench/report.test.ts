@@ -25,6 +25,12 @@ describe('burstFloorLine', () => {
   it('multiplies round trips by the latency and compares the p50 with it', () => {
     expect(burstFloorLine('cold burst', 6, 50, 450)).toBe('cold burst: floor 6 sequential upstream round trips × 50 ms = 300 ms; p50 450.0 ms = 1.50× the floor');
   });
+
+  it("lists every burst's p50 when the row is the median of several", () => {
+    expect(burstFloorLine('cold burst', 6, 50, 430, [460, 420, 430])).toBe(
+      'cold burst: floor 6 sequential upstream round trips × 50 ms = 300 ms; p50 430.0 ms = 1.43× the floor (median of 3 bursts, each on a fresh process: 420.0, 430.0, 460.0 ms)',
+    );
+  });
 });
 
 describe('goalsReport', () => {

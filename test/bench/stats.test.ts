@@ -1,4 +1,4 @@
-import { percentile, runPool, summarize } from '../../bench/stats';
+import { medianRun, percentile, runPool, summarize } from '../../bench/stats';
 
 describe('percentile', () => {
   it('is the nearest rank, always an observed value', () => {
@@ -33,5 +33,15 @@ describe('runPool', () => {
     });
     expect(results).toEqual([10, 20, 30, 40, 50]);
     expect(peak).toBe(2);
+  });
+});
+
+describe('medianRun', () => {
+  it('picks the run with the median figure (the lower middle of an even count), whole', () => {
+    const runs = [{ p50: 460, id: 'a' }, { p50: 440, id: 'b' }, { p50: 700, id: 'c' }, { p50: 450, id: 'd' }, { p50: 445, id: 'e' }];
+    expect(medianRun(runs, (r) => r.p50)).toEqual({ p50: 450, id: 'd' });
+    expect(medianRun(runs.slice(0, 4), (r) => r.p50).id).toBe('d');
+    expect(medianRun(runs.slice(2, 3), (r) => r.p50).id).toBe('c');
+    expect(() => medianRun([], () => 0)).toThrow(RangeError);
   });
 });
