@@ -20,11 +20,20 @@ function rankOf(level: string): number | undefined {
   return rank < 0 ? undefined : rank;
 }
 
+/** Whether a host.json logLevel category applies to `category`, as .NET's logger filter rules decide: a prefix, case aside, with at most one `*` standing for anything. */
+function categoryMatches(rule: string, category: string): boolean {
+  const star = rule.indexOf('*');
+  if (star < 0) return category.startsWith(rule);
+  const prefix = rule.slice(0, star);
+  const suffix = rule.slice(star + 1);
+  return category.length >= prefix.length + suffix.length && category.startsWith(prefix) && category.endsWith(suffix);
+}
+
 /**
  * Whether a function's log at `level` (InvocationContext's: trace, debug, information, warning,
- * error, critical) passes host.json's `logging.logLevel`, as the Functions host decides it: the
- * longest category prefix listed (`Function.<name>.User`, `Function.<name>`, `Function`) wins,
- * else `default`, else Information.
+ * error, critical) passes host.json's `logging.logLevel`, as the Functions host decides it: of
+ * the categories that match the log's (`Function.<name>.User`) the longest wins (the later of
+ * equal ones), else `default`, else Information.
  */
 export function functionLogFilter(appDir: string): (functionName: string, level: string) => boolean {
   const file = join(appDir, 'host.json');
@@ -39,10 +48,10 @@ export function functionLogFilter(appDir: string): (functionName: string, level:
     const known = minimum.get(functionName);
     if (known !== undefined) return known;
     const category = `function.${functionName.toLowerCase()}.user`;
-    const match = levels
-      .filter((l) => l.category !== 'default' && (category === l.category || category.startsWith(`${l.category}.`)))
-      .sort((a, b) => b.category.length - a.category.length)[0];
-    const rank = match?.rank ?? fallback;
+    // The longest matching category (its `*` counted), the later one of equal length, as .NET picks.
+    let best: { category: string; rank: number } | undefined;
+    for (const l of levels) if (l.category !== 'default' && categoryMatches(l.category, category) && (!best || l.category.length >= best.category.length)) best = l;
+    const rank = best?.rank ?? fallback;
     minimum.set(functionName, rank);
     return rank;
   };

@@ -37,12 +37,11 @@ import { CustomerPrincipals } from '../embed/customerPrincipals';
 // production defaults for what tests replace (fetch, clock, the managed identity).
 
 export const METADATA_TTL_MS = 10 * 60_000;
+/** After the service-principal token failed, readiness answers that failure and no request starts the token early, for this long. */
 export const READINESS_FAILURE_TTL_MS = 5_000;
 export const CREDENTIAL_REREAD_INTERVAL_MS = 30_000;
 /** Readiness answers within this, whatever the upstreams do (a platform probe must not hang). */
 export const READINESS_TIMEOUT_MS = 5_000;
-/** After the token started beside a caller's authentication failed, none is started that way for this long. */
-export const EARLY_TOKEN_FAILURE_PAUSE_MS = 5_000;
 /** At most this many catalog reports have their metadata fetched at start-up. */
 export const PREWARM_MAX_ITEMS = 20;
 
@@ -87,7 +86,7 @@ export interface Broker {
   prewarm(): Promise<void>;
 }
 
-function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential, telemetry: Telemetry): () => Promise<ClientCredential> {
+function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential, telemetry: Telemetry, isManagedIdentity: boolean): () => Promise<ClientCredential> {
   const { credential } = config.powerBi;
   const timeoutMs = config.upstream.callTimeoutMs;
   if (credential === 'managed-identity') {
@@ -100,7 +99,13 @@ function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential, 
       },
     });
   }
-  const reader = createKeyVaultSecretReader({ vaultUrl: config.keyVault.url as string, credential: managedIdentity, timeoutMs, observe: sdkResponseReporter(telemetry, 'key-vault') });
+  const reader = createKeyVaultSecretReader({
+    vaultUrl: config.keyVault.url as string,
+    credential: managedIdentity,
+    timeoutMs,
+    observe: sdkResponseReporter(telemetry, 'key-vault'),
+    tokenBesideChallenge: isManagedIdentity,
+  });
   if (credential === 'certificate') {
     const name = config.keyVault.certificateName as string;
     return async () => {
@@ -120,10 +125,10 @@ function loadCredential(config: BrokerConfig, managedIdentity: TokenCredential, 
 /** The function's managed identity; on a laptop pointed at real Azure, the developer's CLI login instead. */
 function appIdentity(config: BrokerConfig, now: () => number, telemetry: Telemetry): TokenCredential {
   const timeoutMs = config.upstream.callTimeoutMs;
-  if (!config.managedIdentityAvailable) return boundedCredential(new ChainedTokenCredential(new AzureCliCredential(), new AzureDeveloperCliCredential()), { timeoutMs, now });
+  if (!config.managedIdentityAvailable) return boundedCredential(new ChainedTokenCredential(new AzureCliCredential(), new AzureDeveloperCliCredential()), { timeoutMs, now, singleTenant: false });
   const recorder = new ResponseRecorder(now, sdkResponseReporter(telemetry, 'managed-identity'));
   const options = { httpClient: recorder.wrap(createDefaultHttpClient()), ...(config.managedIdentityClientId ? { clientId: config.managedIdentityClientId } : {}) };
-  return boundedCredential(new ManagedIdentityCredential(options), { timeoutMs, recorder, now });
+  return boundedCredential(new ManagedIdentityCredential(options), { timeoutMs, recorder, now, singleTenant: true });
 }
 
 function hostOf(url: string): string {
@@ -139,7 +144,9 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   // The identity reports its own calls, and an Entra-authenticated exporter needs the identity: bind late.
   let sink: Telemetry = NO_TELEMETRY;
   const telemetry: Telemetry = { dependency: (r) => sink.dependency(r), event: (n, p, m) => sink.event(n, p, m), metric: (n, v, p) => sink.metric(n, v, p) };
-  const managedIdentity = deps.managedIdentity ? boundedCredential(deps.managedIdentity, { timeoutMs: config.upstream.callTimeoutMs, now }) : appIdentity(config, now, telemetry);
+  // A managed identity: the one given (tests, the host's), or the function's own when the platform has one.
+  const isManagedIdentity = deps.managedIdentity !== undefined || config.managedIdentityAvailable;
+  const managedIdentity = deps.managedIdentity ? boundedCredential(deps.managedIdentity, { timeoutMs: config.upstream.callTimeoutMs, now, singleTenant: true }) : appIdentity(config, now, telemetry);
   sink = typeof deps.telemetry === 'function' ? deps.telemetry(managedIdentity) : (deps.telemetry ?? NO_TELEMETRY);
   const observe = upstreamCallReporter(telemetry, { entra: hostOf(config.powerBi.authorityHost), powerbi: hostOf(config.powerBi.apiUrl) }, deps.observe);
   const hashUser = createUserHasher();
@@ -147,7 +154,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
 
   // A secret that Entra refuses even after a re-read is read again at most every 30 s.
   const credentialOf = (load: () => Promise<ClientCredential>) => new RefreshableValue(load, { minRefreshIntervalMs: CREDENTIAL_REREAD_INTERVAL_MS, now });
-  const ownCredential = credentialOf(loadCredential(config, managedIdentity, telemetry));
+  const ownCredential = credentialOf(loadCredential(config, managedIdentity, telemetry, isManagedIdentity));
   const providerFor = (clientId: string, credential: RefreshableValue<ClientCredential>) => new ServicePrincipalTokenProvider({
     credential,
     createSource: (credential) =>
@@ -192,12 +199,11 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   });
   const metadata = new ItemMetadataCache(powerBi, { ttlMs: METADATA_TTL_MS, maxItems: 1000 });
   const embedTokens = new EmbedTokenCache(minLifetimeMs, now);
-  let lastFailure: { until: number; report: ReadinessReport } | undefined;
   const authenticator = createCallerAuthenticator(config.auth, { timeoutMs: config.upstream.callTimeoutMs, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   const deadlineFromNow = () => powerBi.deadlineFromNow();
   // A customer's own service principal signs in with the function's managed identity as a federated credential.
   const customerPrincipals = new CustomerPrincipals({
-    createProvider: (clientId) => providerFor(clientId, credentialOf(loadCredential({ ...config, powerBi: { ...config.powerBi, credential: 'managed-identity' } }, managedIdentity, telemetry))),
+    createProvider: (clientId) => providerFor(clientId, credentialOf(loadCredential({ ...config, powerBi: { ...config.powerBi, credential: 'managed-identity' } }, managedIdentity, telemetry, isManagedIdentity))),
   });
   const embedDeps: EmbedDeps = {
     policy: config.policy,
@@ -250,17 +256,29 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     }
   };
 
+  // Anonymous callers (a readiness probe; any request, whose token is fetched beside its
+  // authentication) must not drive Key Vault and Entra calls while they fail: the last failure of
+  // either is kept for a few seconds, and neither starts the chain meanwhile. A readiness answer
+  // names only the error code and upstream.
+  let tokenFailure: { until: number; report: ReadinessReport } | undefined;
+  const recordTokenFailure = (error: unknown): ReadinessReport => {
+    const known = error instanceof BrokerError ? error : undefined;
+    const detail = known ? `${known.code}${known.extensions.upstream ? ` (${String(known.extensions.upstream)})` : ''}` : 'internal';
+    const report = { ready: false, checks: [{ name: 'service-principal-token', ok: false, detail }] };
+    tokenFailure = { until: now() + READINESS_FAILURE_TTL_MS, report };
+    return report;
+  };
+  const recentTokenFailure = () => (tokenFailure && now() < tokenFailure.until ? tokenFailure.report : undefined);
+
   // A request's caller is checked while the service-principal token is on its way: the two chains
   // (the caller's keys; managed identity, Key Vault, Entra) need nothing of each other, and the
   // request joins the flight when it needs the token. The flight is the instance's, shared and
-  // cached as prewarm's is, and nothing is started for a few seconds after one failed, so callers
-  // that never authenticate cannot drive Key Vault and Entra calls while those fail.
-  let earlyTokenFailedAt: number | undefined;
+  // cached as prewarm's is.
   const startTokenEarly = () => {
-    if (tokens.peek() || (earlyTokenFailedAt !== undefined && now() - earlyTokenFailedAt < EARLY_TOKEN_FAILURE_PAUSE_MS)) return;
+    if (tokens.peek() || recentTokenFailure()) return;
     getAccessToken().then(
-      () => (earlyTokenFailedAt = undefined),
-      () => (earlyTokenFailedAt = now()),
+      () => (tokenFailure = undefined),
+      (error: unknown) => void recordTokenFailure(error),
     );
   };
 
@@ -293,21 +311,16 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
       );
     },
     async readiness() {
-      // An anonymous probe must not drive Key Vault and Entra calls while they fail: a failure
-      // is kept for a few seconds, and the answer names only the error code and upstream.
       if (tokens.peek()) return { ready: true, checks: [{ name: 'service-principal-token', ok: true }] };
-      if (lastFailure && now() < lastFailure.until) return lastFailure.report;
+      const recent = recentTokenFailure();
+      if (recent) return recent;
       try {
         const timeoutMs = Math.min(READINESS_TIMEOUT_MS, config.upstream.deadlineMs);
         await settleWithin(getAccessToken, timeoutMs, () => new BrokerError('upstream_timeout', 'No service-principal token could be had in time.', { extensions: { upstream: 'entra' } }));
-        lastFailure = undefined;
+        tokenFailure = undefined;
         return { ready: true, checks: [{ name: 'service-principal-token', ok: true }] };
       } catch (error) {
-        const known = error instanceof BrokerError ? error : undefined;
-        const detail = known ? `${known.code}${known.extensions.upstream ? ` (${String(known.extensions.upstream)})` : ''}` : 'internal';
-        const report = { ready: false, checks: [{ name: 'service-principal-token', ok: false, detail }] };
-        lastFailure = { until: now() + READINESS_FAILURE_TTL_MS, report };
-        return report;
+        return recordTokenFailure(error);
       }
     },
   };

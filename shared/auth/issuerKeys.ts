@@ -37,7 +37,7 @@ interface Held {
   fetchedAt: number;
 }
 
-function keySetUnavailable(detail: string, retryAfterMs: number, cause?: unknown): BrokerError {
+export function keySetUnavailable(detail: string, retryAfterMs: number, cause?: unknown): BrokerError {
   return new BrokerError('upstream_unavailable', `The token issuer's signing keys cannot be loaded (${detail}).`, {
     extensions: { upstream: 'issuer' },
     retryAfterSeconds: Math.max(1, retryAfterMs / 1000),

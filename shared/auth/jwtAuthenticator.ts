@@ -2,9 +2,10 @@ import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVeri
 import { LRUCache } from 'lru-cache';
 import { BrokerError } from '../errors/brokerError';
 import { unauthenticated } from './bearerToken';
-import { IssuerKeys, type LocalKeySet } from './issuerKeys';
+import { IssuerKeys, KEYS_FAILURE_COOLDOWN_MS, keySetUnavailable, type LocalKeySet } from './issuerKeys';
 import { OpenIdDiscovery, type FetchLike } from './openIdDiscovery';
 import { checkTokenKind, type TokenKindRules } from './tokenKind';
+import { settleWithin } from '../upstream/settleWithin';
 
 // Verifies the SPA user's access token: signature against the issuer's keys (see IssuerKeys),
 // asymmetric algorithms only, `iss`, `aud`, `exp` and `nbf` with a bounded clock skew, a bounded
@@ -68,7 +69,9 @@ export class JwtAuthenticator {
         .finally(() => this.verifying.delete(token));
       this.verifying.set(token, flight);
     }
-    return flight;
+    // Whoever started the verification, each caller keeps to its own deadline (the wait is for the issuer's keys).
+    const shared = flight;
+    return settleWithin(() => shared, Math.max(0, deadline - this.nowMs()), () => keySetUnavailable('no answer in time', KEYS_FAILURE_COOLDOWN_MS));
   }
 
   /** The verdict, shared by every caller of this token (so frozen), kept until it stops holding. */

@@ -12,6 +12,12 @@ export interface BoundedCredentialOptions {
   /** What the credential's HTTP client saw, when the credential was built with it. */
   recorder?: ResponseRecorder;
   now?: () => number;
+  /**
+   * A managed identity has one tenant: a tenantId a caller passes (the Key Vault SDK passes its
+   * challenge's) changes nothing, so calls that differ only in it share a flight. A developer's
+   * CLI login signs in to the tenant asked for: there it is part of what is shared.
+   */
+  singleTenant?: boolean;
 }
 
 export const MANAGED_IDENTITY = 'managed-identity';
@@ -38,11 +44,11 @@ export function boundedCredential(inner: TokenCredential, options: BoundedCreden
     }
   };
   // Concurrent requests for the same token share one call: the identity's own cache is filled
-  // only once a call returns, so without this each would reach the endpoint. The key is the
-  // scopes and claims: a managed identity has one tenant, whatever tenantId a caller passes.
+  // only once a call returns, so without this each would reach the endpoint.
   const inFlight = new Map<string, Promise<AccessToken | null>>();
   const shared = (scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> => {
-    const key = JSON.stringify([[scopes].flat().sort(), getTokenOptions?.claims ?? null]);
+    const tenant = options.singleTenant ? null : (getTokenOptions?.tenantId ?? null);
+    const key = JSON.stringify([[scopes].flat().sort(), getTokenOptions?.claims ?? null, tenant]);
     let flight = inFlight.get(key);
     if (!flight) {
       flight = bounded(scopes, getTokenOptions).finally(() => inFlight.delete(key));

@@ -73,6 +73,11 @@ export interface KeyVaultReaderOptions {
   now?: () => number;
   /** Each answer the SDK's pipeline got (every retry included), for dependency telemetry. */
   observe?: (response: ObservedResponse) => void;
+  /**
+   * Ask the credential for the vault's token beside the SDK's challenge (see read). Only for a
+   * managed identity: a CLI login would be asked without the challenge's tenant, and is slow to ask.
+   */
+  tokenBesideChallenge?: boolean;
 }
 
 export function createKeyVaultSecretReader(options: KeyVaultReaderOptions): SecretReader {
@@ -96,7 +101,7 @@ export function createKeyVaultSecretReader(options: KeyVaultReaderOptions): Secr
       // challenge, and only then asks the identity for a token. Asking now, beside the challenge,
       // saves that round trip: the SDK's request then finds the token cached or in flight (the
       // identity is single-flight per scope). A failure here is the SDK's to meet and report.
-      const scope = keyVaultScopeOf(options.vaultUrl);
+      const scope = options.tokenBesideChallenge ? keyVaultScopeOf(options.vaultUrl) : undefined;
       if (scope) options.credential.getToken(scope).catch(() => undefined);
       try {
         secret = await settleWithin(

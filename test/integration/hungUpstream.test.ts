@@ -21,11 +21,17 @@ describe('a hung managed-identity call on a cold instance', () => {
     expect(first.headers.get('content-type')).toBe('application/problem+json');
     expect(await first.json()).toMatchObject({ code: 'upstream_timeout', upstream: 'managed-identity' });
 
-    // The endpoint answers again: nothing of the stuck call is left in the way.
-    const ready = await fetch(`${app.url}/api/health/ready`);
-    expect(ready.status).toBe(200);
+    // Readiness answers at once with that recent failure, without a call of its own (an anonymous
+    // probe must not drive the identity while it fails).
+    const identityCalls = app.azure.managedIdentity.server.log.count({});
+    const notReady = await fetch(`${app.url}/api/health/ready`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ checks: [{ ok: false, detail: 'upstream_timeout (managed-identity)' }] });
+    expect(app.azure.managedIdentity.server.log.count({})).toBe(identityCalls);
+    // The endpoint answers again: nothing of the stuck call is left in the way of the next request.
     const second = await app.getAs('alice', '/api/embed/reports/sales-overview');
     expect(second.status).toBe(200);
     expect(app.azure.managedIdentity.server.log.count({})).toBeGreaterThanOrEqual(2);
+    expect((await fetch(`${app.url}/api/health/ready`)).status).toBe(200);
   });
 });

@@ -1,9 +1,10 @@
 import { startTestApp, type TestApp } from '../helpers/localAzureForTests';
-import { EARLY_TOKEN_FAILURE_PAUSE_MS } from '../../shared/app/broker';
+import { READINESS_FAILURE_TTL_MS } from '../../shared/app/broker';
 
 // The token started beside caller authentication is the instance's, so callers who never
 // authenticate must not drive Key Vault and Entra calls while those fail: after a failed
-// flight, none is started that way for a few seconds. Authenticated requests still try.
+// flight, none is started that way for a few seconds, and readiness answers that failure
+// without a call of its own. Authenticated requests still try.
 
 const PATH = '/api/embed/reports/sales-overview';
 const refused = () => ({ headers: { authorization: 'Bearer not-a-token' } });
@@ -39,7 +40,11 @@ describe('the early token after a failure', () => {
     expect(more.map((r) => r.status)).toEqual(Array(20).fill(401));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(vaultCalls()).toBe(afterFirst);
-    expect(EARLY_TOKEN_FAILURE_PAUSE_MS).toBeGreaterThanOrEqual(5_000);
+    const ready = await fetch(`${app.url}/api/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'not-ready', checks: [{ name: 'service-principal-token', ok: false, detail: 'upstream_refused (keyvault)' }] });
+    expect(vaultCalls()).toBe(afterFirst);
+    expect(READINESS_FAILURE_TTL_MS).toBeGreaterThanOrEqual(5_000);
 
     app.azure.keyVault.server.faults.clear();
     expect((await app.getAs('alice', PATH)).status).toBe(200);

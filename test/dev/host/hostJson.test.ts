@@ -15,7 +15,7 @@ function appDirWith(hostJson: unknown): string {
 }
 
 describe('functionLogFilter', () => {
-  it('takes the longest listed category, then default, then Information', () => {
+  it('takes the longest matching category, then default, then Information', () => {
     const keep = functionLogFilter(appDirWith({ logging: { logLevel: { default: 'Error', Function: 'Warning', 'Function.embedReport': 'Debug', 'Function.quiet.User': 'None' } } }));
     expect(keep('health', 'information')).toBe(false);
     expect(keep('health', 'warning')).toBe(true);
@@ -24,10 +24,16 @@ describe('functionLogFilter', () => {
     // Case does not matter, in the category or the level.
     expect(keep('EMBEDREPORT', 'Information')).toBe(true);
     expect(keep('quiet', 'critical')).toBe(false);
-    // "Function.embed" is not a prefix of "Function.embedReport": categories match by whole segments.
-    const segments = functionLogFilter(appDirWith({ logging: { logLevel: { default: 'Information', 'Function.embed': 'None' } } }));
-    expect(segments('embedReport', 'information')).toBe(true);
-    expect(segments('embed', 'critical')).toBe(false);
+    // As .NET's filter rules match: a plain prefix ("Function.embed" covers "Function.embedReport"), and one "*".
+    const prefixes = functionLogFilter(appDirWith({ logging: { logLevel: { default: 'Information', 'Function.embed': 'None', 'F*.User': 'Error', 'Function.health': 'Debug' } } }));
+    expect(prefixes('embedReport', 'critical')).toBe(false);
+    expect(prefixes('embed', 'critical')).toBe(false);
+    expect(prefixes('other', 'warning')).toBe(false);
+    expect(prefixes('other', 'error')).toBe(true);
+    // The longest matching category wins: "Function.health" over "F*.User"; of equal ones, the later.
+    expect(prefixes('health', 'debug')).toBe(true);
+    const ties = functionLogFilter(appDirWith({ logging: { logLevel: { 'Function.a': 'Error', 'Function.b': 'None', 'Function.ab': 'Warning', 'Function.a*': 'Debug' } } }));
+    expect(ties('ab', 'debug')).toBe(true);
     expect(functionLogFilter(appDirWith({}))('any', 'information')).toBe(true);
     expect(functionLogFilter(appDirWith({}))('any', 'debug')).toBe(false);
   });

@@ -360,6 +360,22 @@ describe('JwtAuthenticator verified-token cache', () => {
     expect(refusals[0]).toMatchObject({ status: 401 });
   });
 
+  it('keeps each caller of a shared verification to its own deadline', async () => {
+    let releaseKeys: () => void = () => undefined;
+    const keysHeld = new Promise<void>((resolve) => (releaseKeys = resolve));
+    const issuer = await fakeIssuer([], async () => {
+      await keysHeld;
+      return Response.json({ keys: [(await fakeIssuer()).publicJwk] });
+    });
+    const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: issuer.fetch });
+    const token = await sign(issuer.key, { iat: Math.floor(Date.now() / 1000) - 60, nbf: Math.floor(Date.now() / 1000) - 60, exp: Math.floor(Date.now() / 1000) + 3600 });
+    const leader = auth.verify(token, Date.now() + 10_000);
+    const hurried = auth.verify(token, Date.now() + 50);
+    expect(await failure(hurried)).toMatchObject({ status: 503, code: 'upstream_unavailable' });
+    releaseKeys();
+    await expect(leader).resolves.toMatchObject({ sub: 'user-1' });
+  });
+
   it('never caches a refusal', async () => {
     const issuer = await fakeIssuer();
     let clock = NOW - 3600;

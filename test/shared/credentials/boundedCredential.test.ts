@@ -19,10 +19,10 @@ function countingCredential(answer: (scopes: string | string[]) => Promise<Acces
 const token = (value: string): AccessToken => ({ token: value, expiresOnTimestamp: Date.now() + 3_600_000 });
 
 describe('boundedCredential', () => {
-  it('shares one call among concurrent requests for the same scope, whatever tenantId or scope form they pass', async () => {
+  it('shares one call among concurrent requests for the same scope; for a managed identity, whatever tenantId or scope form they pass', async () => {
     let release: (t: AccessToken) => void = () => undefined;
     const { credential, calls } = countingCredential(() => new Promise((resolve) => (release = resolve)));
-    const bounded = boundedCredential(credential, { timeoutMs: 5_000 });
+    const bounded = boundedCredential(credential, { timeoutMs: 5_000, singleTenant: true });
     const requests = [
       bounded.getToken('https://vault.azure.net/.default'),
       bounded.getToken(['https://vault.azure.net/.default'], { tenantId: 'd3e0d3e0-0000-4000-8000-00000000d3e0', enableCae: true }),
@@ -31,6 +31,13 @@ describe('boundedCredential', () => {
     release(token('one'));
     expect((await Promise.all(requests)).map((t) => t?.token)).toEqual(['one', 'one', 'one']);
     expect(calls).toHaveLength(1);
+  });
+
+  it("keeps tenants apart for a credential that signs in to the tenant asked for (a developer's CLI login)", async () => {
+    const { credential, calls } = countingCredential(async () => token('t'));
+    const bounded = boundedCredential(credential, { timeoutMs: 5_000 });
+    await Promise.all([bounded.getToken('https://vault.azure.net/.default'), bounded.getToken('https://vault.azure.net/.default', { tenantId: 'other-tenant' })]);
+    expect(calls.map((c) => c.options?.tenantId)).toEqual([undefined, 'other-tenant']);
   });
 
   it('keeps scopes and claims apart, and shares nothing once a call has ended', async () => {
