@@ -1,6 +1,7 @@
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { SingleFlight } from '../cache/singleFlight';
 import { BrokerError } from '../errors/brokerError';
+import { connectionBackInPool } from '../upstream/pooledConnection';
 import { settleWithin } from '../upstream/settleWithin';
 import type { FetchLike, OpenIdDiscovery } from './openIdDiscovery';
 
@@ -109,6 +110,8 @@ export class IssuerKeys {
   private async load(deadline: number): Promise<LocalKeySet> {
     const cooldown = this.options.failureCooldownMs ?? KEYS_FAILURE_COOLDOWN_MS;
     const { jwks_uri } = await this.options.discovery.get();
+    // Usually the discovery document's host: its kept-alive connection is reused.
+    await connectionBackInPool();
     const signal = AbortSignal.timeout(Math.max(1, Math.min(this.options.timeoutMs, deadline - this.now())));
     let response: Response;
     try {

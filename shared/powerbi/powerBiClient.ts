@@ -3,6 +3,7 @@ import { isGuid } from '../ids/guid';
 import type { FetchLike } from '../auth/openIdDiscovery';
 import type { UpstreamCallObserver } from '../credentials/msalNetworkClient';
 import { parseRetryAfterMs } from '../http/retryAfter';
+import { connectionBackInPool } from '../upstream/pooledConnection';
 import { settleWithin } from '../upstream/settleWithin';
 import { backoffMs, DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy } from './retryPolicy';
 import { dashboardAnswer, datasetAnswer, datasourcesAnswer, embedTokenAnswer, reportAnswer, tileAnswer, tilesAnswer } from './upstreamAnswers';
@@ -218,6 +219,8 @@ export class PowerBiClient {
     // The token first: its wait (a cold Key Vault read and Entra call) counts against the
     // request's deadline, not against this call's own timeout.
     const token = await this.tokenBefore(deadline, as.principal?.getAccessToken ?? this.options.getAccessToken);
+    // The previous call's kept-alive connection is reused, not a new one opened.
+    await connectionBackInPool();
     const started = this.now();
     const signal = AbortSignal.timeout(Math.max(1, Math.min(this.options.callTimeoutMs, deadline - started)));
     try {
