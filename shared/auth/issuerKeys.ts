@@ -1,6 +1,7 @@
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { SingleFlight } from '../cache/singleFlight';
 import { BrokerError } from '../errors/brokerError';
+import { FailureBackoff } from '../upstream/failureBackoff';
 import { connectionBackInPool } from '../upstream/pooledConnection';
 import { settleWithin } from '../upstream/settleWithin';
 import type { FetchLike, OpenIdDiscovery } from './openIdDiscovery';
@@ -9,7 +10,8 @@ import type { FetchLike, OpenIdDiscovery } from './openIdDiscovery';
 // while the issuer fails (stale-while-error, up to a bounded age) so an issuer blip is not a
 // sign-in error for users whose keys we already hold; refreshed in the background once old;
 // fetched again for an unknown `kid` at most once per cooldown, and not again for a while after
-// a failed fetch. Failures are 503s, never 401s: an SPA answers 401 by signing the user in again.
+// a failed fetch (a second, doubling per failure in a row up to the failure cooldown: see
+// FailureBackoff). Failures are 503s, never 401s: an SPA answers 401 by signing the user in again.
 
 export type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
 
@@ -54,7 +56,7 @@ function isKeySet(value: unknown): value is JSONWebKeySet {
 export class IssuerKeys {
   private held: Held | undefined;
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
-  private failedUntil = Number.NEGATIVE_INFINITY;
+  private readonly failures: FailureBackoff;
   private readonly flight = new SingleFlight<Held>();
   private readonly now: () => number;
   private readonly fetchFn: FetchLike;
@@ -62,6 +64,7 @@ export class IssuerKeys {
   constructor(private readonly options: IssuerKeysOptions) {
     this.now = options.now ?? Date.now;
     this.fetchFn = options.fetch ?? fetch;
+    this.failures = new FailureBackoff(options.failureCooldownMs ?? KEYS_FAILURE_COOLDOWN_MS, () => this.now());
   }
 
   /** Usable keys: held ones when young enough, else a fetch within `deadline`. */
@@ -85,30 +88,31 @@ export class IssuerKeys {
   }
 
   private mayFetch(): boolean {
-    return this.now() >= this.failedUntil;
+    return this.failures.retryInMs() <= 0;
   }
 
   private refresh(deadline: number): Promise<Held> {
-    const retryIn = this.failedUntil - this.now();
+    const retryIn = this.failures.retryInMs();
     if (retryIn > 0) return Promise.reject(keySetUnavailable('a recent fetch failed', retryIn));
     const shared = this.flight.run('keys', async () => {
       this.lastAttemptAt = this.now();
+      // What a failure of this fetch tells callers to wait (Retry-After): the pause it starts.
+      const pause = this.failures.nextPauseMs();
       try {
-        const held = { keys: await this.load(deadline), fetchedAt: this.now() };
+        const held = { keys: await this.load(deadline, pause), fetchedAt: this.now() };
         this.held = held;
+        this.failures.succeeded();
         return held;
       } catch (error) {
-        const cooldown = this.options.failureCooldownMs ?? KEYS_FAILURE_COOLDOWN_MS;
-        this.failedUntil = this.now() + cooldown;
-        throw error instanceof BrokerError ? error : keySetUnavailable('unexpected failure', cooldown, error);
+        this.failures.failed();
+        throw error instanceof BrokerError ? error : keySetUnavailable('unexpected failure', pause, error);
       }
     });
     // A caller joining a flight started by another request still keeps to its own deadline.
     return settleWithin(() => shared, Math.max(0, deadline - this.now()), () => keySetUnavailable('no answer in time', this.options.failureCooldownMs ?? KEYS_FAILURE_COOLDOWN_MS));
   }
 
-  private async load(deadline: number): Promise<LocalKeySet> {
-    const cooldown = this.options.failureCooldownMs ?? KEYS_FAILURE_COOLDOWN_MS;
+  private async load(deadline: number, cooldown: number): Promise<LocalKeySet> {
     const { jwks_uri } = await this.options.discovery.get();
     // Usually the discovery document's host: its kept-alive connection is reused.
     await connectionBackInPool();

@@ -1,5 +1,6 @@
 import { BrokerError } from '../errors/brokerError';
 import { SingleFlight } from '../cache/singleFlight';
+import { FailureBackoff } from '../upstream/failureBackoff';
 
 // The issuer's OpenID discovery document: fetched once (shared by concurrent callers),
 // checked against the configured issuer, and kept; a failed fetch is retried on a later call.
@@ -19,8 +20,9 @@ export function discoveryUrl(issuer: string): string {
 
 export class OpenIdDiscovery {
   private document: DiscoveryDocument | undefined;
-  /** A failed fetch is answered again for a short while, so an issuer outage is not hammered per request. */
-  private failure: { error: unknown; until: number } | undefined;
+  /** A failed fetch is answered again for a short while (see FailureBackoff), so an issuer outage is not hammered per request. */
+  private failure: unknown;
+  private readonly failures: FailureBackoff;
   private readonly flight = new SingleFlight<DiscoveryDocument>();
 
   constructor(
@@ -28,35 +30,40 @@ export class OpenIdDiscovery {
     private readonly fetchFn: FetchLike = fetch,
     private readonly timeoutMs = 5000,
     private readonly now: () => number = Date.now,
-    private readonly failureCooldownMs = DISCOVERY_FAILURE_COOLDOWN_MS,
-  ) {}
+    failureCooldownMs = DISCOVERY_FAILURE_COOLDOWN_MS,
+  ) {
+    this.failures = new FailureBackoff(failureCooldownMs, () => this.now());
+  }
 
   async get(): Promise<DiscoveryDocument> {
     if (this.document) return this.document;
-    if (this.failure && this.now() < this.failure.until) throw this.failure.error;
+    if (this.failure !== undefined && this.failures.retryInMs() > 0) throw this.failure;
     return this.flight.run('discovery', async () => {
+      const pause = this.failures.nextPauseMs();
       try {
-        this.document = await this.load();
+        this.document = await this.load(pause);
         this.failure = undefined;
+        this.failures.succeeded();
         return this.document;
       } catch (error) {
-        this.failure = { error, until: this.now() + this.failureCooldownMs };
+        this.failure = error;
+        this.failures.failed();
         throw error;
       }
     });
   }
 
-  private async load(): Promise<DiscoveryDocument> {
+  private async load(pauseMs: number): Promise<DiscoveryDocument> {
     const url = discoveryUrl(this.issuer);
     let response: Response;
     try {
       response = await this.fetchFn(url, { signal: AbortSignal.timeout(this.timeoutMs), redirect: 'manual', headers: { accept: 'application/json' } });
     } catch (error) {
-      throw new BrokerError('upstream_unavailable', 'The token issuer cannot be reached to validate the caller.', { cause: error, extensions: { upstream: 'issuer' }, retryAfterSeconds: this.failureCooldownMs / 1000 });
+      throw new BrokerError('upstream_unavailable', 'The token issuer cannot be reached to validate the caller.', { cause: error, extensions: { upstream: 'issuer' }, retryAfterSeconds: pauseMs / 1000 });
     }
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
-      throw new BrokerError('upstream_unavailable', `The token issuer's discovery document answered ${response.status}.`, { extensions: { upstream: 'issuer' }, retryAfterSeconds: this.failureCooldownMs / 1000 });
+      throw new BrokerError('upstream_unavailable', `The token issuer's discovery document answered ${response.status}.`, { extensions: { upstream: 'issuer' }, retryAfterSeconds: pauseMs / 1000 });
     }
     const body = (await response.json().catch(() => undefined)) as Partial<DiscoveryDocument> | undefined;
     if (!body || typeof body.jwks_uri !== 'string' || typeof body.issuer !== 'string') {

@@ -232,6 +232,22 @@ describe('JwtAuthenticator when the issuer fails', () => {
     expect(await failure(auth.verify(fresh))).toMatchObject({ status: 503, code: 'upstream_unavailable' });
   });
 
+  it('after one failed key-set fetch on a cold instance, refuses callers for a second, not the whole failure cooldown', async () => {
+    let fail = 1;
+    const good = await fakeIssuer();
+    const fetch = async (input: string) => (input.endsWith('/keys') && fail-- > 0 ? new Response('blip', { status: 503 }) : good.fetch(input));
+    let clock = NOW;
+    const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch, now: () => clock });
+    const token = await sign(good.key);
+    const first = await failure(auth.verify(token));
+    expect(first).toMatchObject({ status: 503, code: 'upstream_unavailable' });
+    expect(first.retryAfterSeconds).toBe(1);
+    expect(await failure(auth.verify(token))).toMatchObject({ status: 503 });
+    clock += 1;
+    await expect(auth.verify(token)).resolves.toMatchObject({ sub: 'user-1' });
+    expect(KEYS_FAILURE_COOLDOWN_MS).toBeGreaterThan(1_000);
+  });
+
   it('makes one key-set fetch per failure cooldown for a flood of forged tokens during an outage', async () => {
     const issuer = await fakeIssuer([], () => new Response('down', { status: 500 }));
     let clock = NOW;
