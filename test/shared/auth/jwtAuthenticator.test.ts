@@ -33,6 +33,17 @@ async function fakeIssuer(extraKeys: JWK[] = [], keysAnswer?: () => Response | P
   return { fetch, calls, key: privateKey, publicJwk };
 }
 
+/** An issuer whose key set is answered only once `releaseKeys` is called. */
+async function issuerHoldingKeys(): Promise<{ issuer: FakeIssuer; releaseKeys: () => void }> {
+  let releaseKeys: () => void = () => undefined;
+  const keysHeld = new Promise<void>((resolve) => (releaseKeys = resolve));
+  const issuer = await fakeIssuer([], async () => {
+    await keysHeld;
+    return Response.json({ keys: [(await fakeIssuer()).publicJwk] });
+  });
+  return { issuer, releaseKeys };
+}
+
 function sign(key: CryptoKey, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}) {
   const payload = { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', scp: 'access_as_user', iat: NOW - 60, nbf: NOW - 60, exp: NOW + 3600, ...claims };
   return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'key-1', ...header }).sign(key);
@@ -356,12 +367,7 @@ describe('JwtAuthenticator verified-token cache', () => {
   });
 
   it('verifies a token sent many times at once only once: every caller gets the same verdict', async () => {
-    let releaseKeys: () => void = () => undefined;
-    const keysHeld = new Promise<void>((resolve) => (releaseKeys = resolve));
-    const issuer = await fakeIssuer([], async () => {
-      await keysHeld;
-      return Response.json({ keys: [(await fakeIssuer()).publicJwk] });
-    });
+    const { issuer, releaseKeys } = await issuerHoldingKeys();
     const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: issuer.fetch, now: () => NOW });
     const token = await sign(issuer.key, { roles: ['Sales.EU'] });
     const verdicts = Array.from({ length: 20 }, () => auth.verify(token));
@@ -377,12 +383,7 @@ describe('JwtAuthenticator verified-token cache', () => {
   });
 
   it('keeps each caller of a shared verification to its own deadline', async () => {
-    let releaseKeys: () => void = () => undefined;
-    const keysHeld = new Promise<void>((resolve) => (releaseKeys = resolve));
-    const issuer = await fakeIssuer([], async () => {
-      await keysHeld;
-      return Response.json({ keys: [(await fakeIssuer()).publicJwk] });
-    });
+    const { issuer, releaseKeys } = await issuerHoldingKeys();
     const auth = new JwtAuthenticator({ issuer: ISSUER, audiences: [AUDIENCE], fetch: issuer.fetch });
     const token = await sign(issuer.key, { iat: Math.floor(Date.now() / 1000) - 60, nbf: Math.floor(Date.now() / 1000) - 60, exp: Math.floor(Date.now() / 1000) + 3600 });
     const leader = auth.verify(token, Date.now() + 10_000);
