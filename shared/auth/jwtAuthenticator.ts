@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { SingleFlight } from '../cache/singleFlight';
 import { BrokerError } from '../errors/brokerError';
 import { unauthenticated } from './bearerToken';
 import { IssuerKeys, KEYS_FAILURE_COOLDOWN_MS, keySetUnavailable, type LocalKeySet } from './issuerKeys';
@@ -39,7 +40,7 @@ export class JwtAuthenticator {
   /** Verified tokens and until when (epoch ms) their verdict holds: the first of `exp` and the age limit. */
   private readonly verified = new LRUCache<string, { payload: JWTPayload; until: number }>({ max: VERIFIED_TOKENS_MAX });
   /** Verifications under way: the same token sent again meanwhile (a page with several embeds) waits for the same verdict. */
-  private readonly verifying = new Map<string, Promise<JWTPayload>>();
+  private readonly verifying = new SingleFlight<JWTPayload>();
 
   constructor(private readonly options: JwtAuthenticatorOptions) {
     this.nowMs = options.now ? () => (options.now as () => number)() * 1000 : Date.now;
@@ -62,15 +63,8 @@ export class JwtAuthenticator {
   async verify(token: string, deadline = this.nowMs() + (this.options.timeoutMs ?? 5000)): Promise<JWTPayload> {
     const known = this.verified.get(token);
     if (known && this.nowMs() < known.until) return known.payload;
-    let flight = this.verifying.get(token);
-    if (!flight) {
-      flight = this.verifyFresh(token, deadline)
-        .then((payload) => this.remember(token, payload))
-        .finally(() => this.verifying.delete(token));
-      this.verifying.set(token, flight);
-    }
+    const shared = this.verifying.run(token, async () => this.remember(token, await this.verifyFresh(token, deadline)));
     // Whoever started the verification, each caller keeps to its own deadline (the wait is for the issuer's keys).
-    const shared = flight;
     return settleWithin(() => shared, Math.max(0, deadline - this.nowMs()), () => keySetUnavailable('no answer in time', KEYS_FAILURE_COOLDOWN_MS));
   }
 

@@ -1,4 +1,5 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import { SingleFlight } from '../cache/singleFlight';
 import { BrokerError } from '../errors/brokerError';
 import { throttledError, type ResponseRecorder } from '../upstream/responseRecorder';
 import { settleWithin } from '../upstream/settleWithin';
@@ -45,16 +46,11 @@ export function boundedCredential(inner: TokenCredential, options: BoundedCreden
   };
   // Concurrent requests for the same token share one call: the identity's own cache is filled
   // only once a call returns, so without this each would reach the endpoint.
-  const inFlight = new Map<string, Promise<AccessToken | null>>();
+  const flights = new SingleFlight<AccessToken | null>();
   const shared = (scopes: string | string[], getTokenOptions?: GetTokenOptions): Promise<AccessToken | null> => {
     const tenant = options.singleTenant ? null : (getTokenOptions?.tenantId ?? null);
     const key = JSON.stringify([[scopes].flat().sort(), getTokenOptions?.claims ?? null, tenant]);
-    let flight = inFlight.get(key);
-    if (!flight) {
-      flight = bounded(scopes, getTokenOptions).finally(() => inFlight.delete(key));
-      inFlight.set(key, flight);
-    }
-    return flight;
+    return flights.run(key, () => bounded(scopes, getTokenOptions));
   };
   return { getToken: shared };
 }
