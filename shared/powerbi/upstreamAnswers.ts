@@ -1,3 +1,4 @@
+import type { ValidateFunction } from 'ajv';
 import { BrokerError } from '../errors/brokerError';
 import * as check from '../generated/powerBiValidators';
 import type { DashboardInfo, DatasetInfo, DatasourceInfo, EmbedToken, ReportInfo, TileInfo } from './powerBiClient';
@@ -14,35 +15,39 @@ function invalid(what: string, requestId: string | undefined): BrokerError {
 
 const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/** The answer for one item: of its schema, and the item asked for. */
+function itemAnswer<T extends { id: string }>(valid: ValidateFunction<T>, body: unknown, askedId: string, noun: string, requestId: string | undefined): T {
+  if (!valid(body)) throw invalid(`a ${noun} that is not one`, requestId);
+  if (!sameId(body.id, askedId)) throw invalid(`a different ${noun} than the one asked for`, requestId);
+  return body;
+}
+
 export function reportAnswer(body: unknown, askedId: string, requestId?: string): ReportInfo {
-  if (!check.report(body)) throw invalid('a report that is not one', requestId);
-  if (!sameId(body.id, askedId)) throw invalid('a different report than the one asked for', requestId);
+  const report = itemAnswer(check.report, body, askedId, 'report', requestId);
   return {
-    id: body.id,
-    name: body.name ?? '',
-    embedUrl: body.embedUrl,
-    reportType: body.reportType ?? 'PowerBIReport',
-    ...(body.datasetId ? { datasetId: body.datasetId } : {}),
-    ...(body.datasetWorkspaceId ? { datasetWorkspaceId: body.datasetWorkspaceId } : {}),
+    id: report.id,
+    name: report.name ?? '',
+    embedUrl: report.embedUrl,
+    reportType: report.reportType ?? 'PowerBIReport',
+    ...(report.datasetId ? { datasetId: report.datasetId } : {}),
+    ...(report.datasetWorkspaceId ? { datasetWorkspaceId: report.datasetWorkspaceId } : {}),
   };
 }
 
 export function datasetAnswer(body: unknown, askedId: string, requestId?: string): DatasetInfo {
-  if (!check.dataset(body)) throw invalid('a dataset that is not one', requestId);
-  if (!sameId(body.id, askedId)) throw invalid('a different dataset than the one asked for', requestId);
+  const dataset = itemAnswer(check.dataset, body, askedId, 'dataset', requestId);
   return {
-    id: body.id,
-    name: body.name ?? '',
-    isEffectiveIdentityRequired: body.isEffectiveIdentityRequired ?? true,
-    isEffectiveIdentityRolesRequired: body.isEffectiveIdentityRolesRequired ?? true,
-    upstreamDatasets: (body.upstreamDatasets ?? []).map((up) => ({ id: up.targetDatasetId, ...(up.groupId ? { workspaceId: up.groupId } : {}) })),
+    id: dataset.id,
+    name: dataset.name ?? '',
+    isEffectiveIdentityRequired: dataset.isEffectiveIdentityRequired ?? true,
+    isEffectiveIdentityRolesRequired: dataset.isEffectiveIdentityRolesRequired ?? true,
+    upstreamDatasets: (dataset.upstreamDatasets ?? []).map((up) => ({ id: up.targetDatasetId, ...(up.groupId ? { workspaceId: up.groupId } : {}) })),
   };
 }
 
 export function dashboardAnswer(body: unknown, askedId: string, requestId?: string): DashboardInfo {
-  if (!check.dashboard(body)) throw invalid('a dashboard that is not one', requestId);
-  if (!sameId(body.id, askedId)) throw invalid('a different dashboard than the one asked for', requestId);
-  return { id: body.id, displayName: body.displayName ?? '', embedUrl: body.embedUrl };
+  const dashboard = itemAnswer(check.dashboard, body, askedId, 'dashboard', requestId);
+  return { id: dashboard.id, displayName: dashboard.displayName ?? '', embedUrl: dashboard.embedUrl };
 }
 
 function tileInfo(body: RawTile): TileInfo {
@@ -50,9 +55,8 @@ function tileInfo(body: RawTile): TileInfo {
 }
 
 export function tileAnswer(body: unknown, askedId: string, requestId?: string): TileInfo {
-  if (!check.tile(body)) throw invalid('a tile that is not one', requestId);
-  if (!sameId(body.id, askedId)) throw invalid('a different tile than the one asked for', requestId);
-  return tileInfo(body);
+  const tile = itemAnswer(check.tile, body, askedId, 'tile', requestId);
+  return tileInfo(tile);
 }
 
 export function tilesAnswer(body: unknown, requestId?: string): TileInfo[] {
