@@ -3,11 +3,19 @@ import { join } from 'node:path';
 
 // Reads what the local host honours from host.json: the HTTP route prefix and the log levels.
 
-export function readRoutePrefix(appDir: string): string {
+interface HostJson {
+  extensions?: { http?: { routePrefix?: unknown } };
+  logging?: { logLevel?: Record<string, unknown> };
+}
+
+/** The app's host.json, or an empty one when it has none. */
+function readHostJson(appDir: string): HostJson {
   const file = join(appDir, 'host.json');
-  if (!existsSync(file)) return 'api';
-  const hostJson = JSON.parse(readFileSync(file, 'utf8')) as { extensions?: { http?: { routePrefix?: unknown } } };
-  const prefix = hostJson.extensions?.http?.routePrefix;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as HostJson) : {};
+}
+
+export function readRoutePrefix(appDir: string): string {
+  const prefix = readHostJson(appDir).extensions?.http?.routePrefix;
   return typeof prefix === 'string' ? prefix : 'api';
 }
 
@@ -36,9 +44,7 @@ function categoryMatches(rule: string, category: string): boolean {
  * equal ones), else `default`, else Information.
  */
 export function functionLogFilter(appDir: string): (functionName: string, level: string) => boolean {
-  const file = join(appDir, 'host.json');
-  const hostJson = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { logging?: { logLevel?: Record<string, unknown> } }) : {};
-  const levels = Object.entries(hostJson.logging?.logLevel ?? {}).flatMap(([category, level]) => {
+  const levels = Object.entries(readHostJson(appDir).logging?.logLevel ?? {}).flatMap(([category, level]) => {
     const rank = typeof level === 'string' ? rankOf(level) : undefined;
     return rank === undefined ? [] : [{ category: category.toLowerCase(), rank }];
   });
