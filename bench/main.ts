@@ -15,7 +15,7 @@ import { medianRun } from './stats';
 import { burstFloorLine, coldStartLine, entraTable, goalsReport, header, mainTable, memoryTable, upstreamCallsTable, type CallsRow, type ComparedFigure, type Figure } from './report';
 import { sequentialRoundTrips, windowedUserOrder } from './sequentialCalls';
 import { startAnchorProcess, startBrokerProcess, type ServerProcess } from './serverProcess';
-import { clearLatency, clearUpstreamLogs, countUpstreamCalls, injectLatency, totalCalls, upstreamLogTimes, type UpstreamCounts } from './upstreams';
+import { clearLatency, clearUpstreamLogs, combineCounts, countUpstreamCalls, injectLatency, totalCalls, upstreamLogTimes, type UpstreamCounts } from './upstreams';
 import { measureTelemetryCost, telemetryCostReport } from './telemetryCost';
 
 // `npm run bench`: the broker against the naive design (the anchor), over HTTP on loopback, with
@@ -115,7 +115,7 @@ async function burstRow(azure: LocalAzure, start: () => Promise<ServerProcess>, 
     load: median.load,
     sequential,
     runP50s: runs.map((run) => run.load.latency.p50),
-    worstCounts: maxCounts(runs.map((run) => run.counts)),
+    worstCounts: combineCounts(Math.max, runs.map((run) => run.counts)),
     errors: runs.reduce((sum, run) => sum + run.load.errors, 0),
   };
 }
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     console.log('- goal for the bundle without telemetry: at most 300 ms to the first answer (printed, not asserted)\n');
 
     const callsRows: CallsRow[] = [
-      { label: 'anchor', requests: [...anchorRows.values()].reduce((n, r) => n + r.load.requests, 0), counts: sumCounts([...anchorRows.values()].map((r) => r.counts)), sequential: anchorPath.sequential },
+      { label: 'anchor', requests: [...anchorRows.values()].reduce((n, r) => n + r.load.requests, 0), counts: combineCounts((a, b) => a + b, [...anchorRows.values()].map((r) => r.counts)), sequential: anchorPath.sequential },
       { label: 'one cold request', requests: 1, counts: brokerPath.counts, totals: true, sequential: brokerPath.sequential },
       { label: burst.figure.label, requests: burst.load.requests, counts: burst.counts, totals: true, sequential: burst.sequential },
       ...hits.map((r) => ({ label: r.figure.label, requests: r.load.requests, counts: r.counts })),
@@ -277,18 +277,6 @@ async function main(): Promise<void> {
   } finally {
     await azure.close();
   }
-}
-
-function maxCounts(all: readonly UpstreamCounts[]): UpstreamCounts {
-  const most: UpstreamCounts = { entraMetadata: 0, entraToken: 0, managedIdentity: 0, keyVault: 0, powerBiGet: 0, generateToken: 0, userIssuer: 0 };
-  for (const counts of all) for (const key of Object.keys(most) as (keyof UpstreamCounts)[]) most[key] = Math.max(most[key], counts[key]);
-  return most;
-}
-
-function sumCounts(all: readonly UpstreamCounts[]): UpstreamCounts {
-  const total: UpstreamCounts = { entraMetadata: 0, entraToken: 0, managedIdentity: 0, keyVault: 0, powerBiGet: 0, generateToken: 0, userIssuer: 0 };
-  for (const counts of all) for (const key of Object.keys(total) as (keyof UpstreamCounts)[]) total[key] += counts[key];
-  return total;
 }
 
 main().catch((error: unknown) => {

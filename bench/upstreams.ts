@@ -68,15 +68,15 @@ export function totalCalls(counts: UpstreamCounts): number {
   return UPSTREAM_COLUMNS.reduce((sum, c) => sum + counts[c.key], 0);
 }
 
+/** Each kind of call, folded over several counts with `fold` (a sum, a maximum). */
+export function combineCounts(fold: (a: number, b: number) => number, all: readonly UpstreamCounts[]): UpstreamCounts {
+  const combined: UpstreamCounts = { entraMetadata: 0, entraToken: 0, managedIdentity: 0, keyVault: 0, powerBiGet: 0, generateToken: 0, userIssuer: 0 };
+  for (const counts of all) for (const { key } of UPSTREAM_COLUMNS) combined[key] = fold(combined[key], counts[key]);
+  return combined;
+}
+
 export function perRequest(counts: UpstreamCounts, requests: number): UpstreamCounts {
-  const per = (n: number) => n / requests;
-  return {
-    entraMetadata: per(counts.entraMetadata),
-    entraToken: per(counts.entraToken),
-    managedIdentity: per(counts.managedIdentity),
-    keyVault: per(counts.keyVault),
-    powerBiGet: per(counts.powerBiGet),
-    generateToken: per(counts.generateToken),
-    userIssuer: per(counts.userIssuer),
-  };
+  const per = { ...counts };
+  for (const { key } of UPSTREAM_COLUMNS) per[key] = counts[key] / requests;
+  return per;
 }
